@@ -149,7 +149,8 @@ def _working_day_deadline(
         info = cal.info(day)
         if info.working:
             counted += 1
-            steps.append(f"counted {day} ({_wd(day)}): {info.reason} — working day {counted} of {n}")
+            steps.append(
+                f"counted {day} ({_wd(day)}): {info.reason} — working day {counted} of {n}")
         else:
             steps.append(f"skipped {day} ({_wd(day)}): {info.reason}")
     due = hours.at(day, hours.close)

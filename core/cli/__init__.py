@@ -1,0 +1,1 @@
+"""The `propdesk` command line: thin commands over the core services."""

@@ -1,0 +1,192 @@
+"""Site set-up and inspection: init, db, unit, staff, sla, calendar, plugins."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from core import deadlines, directory, queries
+from core.cli.main import Context
+from core.cli.output import echo_json, table
+from core.errors import DomainError
+from core.labels import ROLES
+
+pass_ctx = click.make_pass_decorator(Context)
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="Load a small believable demo site.")
+@pass_ctx
+def init(ctx: Context, demo: bool) -> None:
+    """Create or migrate the database (core and every plugin)."""
+    ctx.desk.upgrade()
+    click.echo(f"database ready: {ctx.desk.engine.url.render_as_string(hide_password=True)}")
+    if demo:
+        from core.demo import load_demo
+
+        counts = load_demo(ctx.desk)
+        click.echo("demo site loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@click.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_ctx
+def db_upgrade(ctx: Context) -> None:
+    """Apply pending migrations of the core and every enabled plugin."""
+    ctx.desk.upgrade()
+    click.echo("database is up to date")
+
+
+@click.group()
+def unit() -> None:
+    """Units (房屋): building-entrance-room codes and their owners."""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.option("--owner")
+@click.option("--phone")
+@pass_ctx
+def unit_add(ctx: Context, code: str, owner: str | None, phone: str | None) -> None:
+    view = directory.add_unit(ctx.desk, code, owner, phone)
+    click.echo(f"unit {view['code']} added")
+
+
+@unit.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+def unit_import(ctx: Context, file: Path) -> None:
+    """Import units from a CSV with columns code, owner, phone (all rows or none)."""
+    click.echo(f"{directory.import_units(ctx.desk, file)} units imported")
+
+
+@unit.command("list")
+@JSON
+@pass_ctx
+def unit_list(ctx: Context, as_json: bool) -> None:
+    rows = directory.list_units(ctx.desk)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(u["code"], u["owner"], u["phone"]) for u in rows], ["unit", "owner", "phone"])
+
+
+@click.group()
+def staff() -> None:
+    """Staff (员工) and their roles."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help=", ".join(f"{t.code}/{t.zh}" for t in ROLES))
+@click.option("--department")
+@pass_ctx
+def staff_add(ctx: Context, name: str, role: str, department: str | None) -> None:
+    view = directory.add_staff(ctx.desk, name, role, department)
+    click.echo(f"staff {view['name']} added ({ROLES.label(view['role'])})")
+
+
+@staff.command("list")
+@JSON
+@pass_ctx
+def staff_list(ctx: Context, as_json: bool) -> None:
+    rows = directory.list_staff(ctx.desk)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(m["name"], ROLES.label(m["role"]), m["department"]) for m in rows],
+              ["name", "role", "department"])
+
+
+@click.group()
+def sla() -> None:
+    """Deadlines: explain them, check them."""
+
+
+@sla.command("explain")
+@click.argument("number")
+@JSON
+@pass_ctx
+def sla_explain(ctx: Context, number: str, as_json: bool) -> None:
+    """How each deadline of a ticket was reached, day by day."""
+    result = queries.explain(ctx.desk, number)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"{result['number']}: {result['category']}"
+               f"{' · ' + result['severity'] if result['severity'] else ''} "
+               f"(policy [sla.policies.{result['policy_key']}])")
+    for clock in result["clocks"]:
+        click.echo(f"\n{clock['name']} (round {clock['round']}, {clock['policy']}): "
+                   f"due {clock['due_at']} — {clock['status']}")
+        for step in clock["steps"]:
+            click.echo(f"  {step}")
+        if clock["met_at"]:
+            click.echo(f"  met at {clock['met_at']}")
+    if not result["clocks"]:
+        click.echo("no deadlines apply to this ticket")
+
+
+@sla.command("check")
+@JSON
+@pass_ctx
+def sla_check(ctx: Context, as_json: bool) -> None:
+    """One pass of the deadline watcher: record at-risk and breached clocks once each."""
+    result = deadlines.check(ctx.desk)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk")
+        for row in result["breached"]:
+            click.echo(f"  breached {row['number']} {row['name']} due {row['due_at']} "
+                       f"→ {row['escalated_to']}")
+
+
+@click.group()
+def calendar() -> None:
+    """The working-day calendar (statutory holidays, 调休, site overrides)."""
+
+
+@calendar.command("show")
+@click.argument("month", metavar="YYYY-MM")
+@JSON
+@pass_ctx
+def calendar_show(ctx: Context, month: str, as_json: bool) -> None:
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise DomainError("month", f"use YYYY-MM, got {month!r}") from None
+    days = ctx.desk.config.working_calendar.month(year, mon)
+    if as_json:
+        echo_json([{"date": d.day.isoformat(), "working": d.working, "kind": d.kind,
+                    "reason": d.reason} for d in days])
+        return
+    table([(d.day.isoformat(), "一二三四五六日"[d.day.weekday()],
+            "work 上班" if d.working else "off 休息", d.reason) for d in days],
+          ["date", "周", "working", "why"], title=f"{month} working days 工作日")
+
+
+@click.command("plugins")
+@JSON
+@pass_ctx
+def plugins(ctx: Context, as_json: bool) -> None:
+    """The loaded plugins and the hooks each implements."""
+    from core.plugins import plugin_list
+
+    rows = plugin_list(ctx.desk.pm)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(r["name"], r["source"], ", ".join(r["hooks"])) for r in rows],
+              ["plugin", "source", "hooks"])
+
+
+COMMANDS = (init, db, unit, staff, sla, calendar, plugins)

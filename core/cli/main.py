@@ -1,0 +1,90 @@
+"""`propdesk`: the top-level group, its shared options and error handling."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from functools import cached_property
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from core.errors import DomainError
+
+log = logging.getLogger("propdesk")
+
+
+class Context:
+    """Holds the options; opens the site (config, database, plugins) on first use."""
+
+    def __init__(self, db: str | None, config: str | None, actor: str | None) -> None:
+        self.db_url, self.config_path, self.actor = db, config, actor
+
+    @cached_property
+    def desk(self) -> Any:
+        from core.desk import Desk
+
+        return Desk.open(self.db_url, self.config_path)
+
+
+class PropdeskGroup(click.Group):
+    """Maps user errors to one line on stderr and exit code 2; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (OperationalError, ProgrammingError) as exc:
+            if "no such table" in str(exc) or "does not exist" in str(exc):
+                click.echo("error: database: not initialised (run: propdesk init)", err=True)
+                sys.exit(2)
+            if os.environ.get("PROPDESK_DEBUG"):
+                raise
+            click.echo(f"error: database: {str(exc.orig).splitlines()[0]}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=PropdeskGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="PROPDESK_DATABASE_URL", metavar="URL",
+              help="Database URL (default sqlite:///propdesk.db).")
+@click.option("--config", envvar="PROPDESK_CONFIG", type=click.Path(dir_okay=False),
+              help="Site configuration (default ./propdesk.toml).")
+@click.option("--as", "actor", envvar="PROPDESK_STAFF", metavar="STAFF",
+              help="Act as this staff member (recorded in the history).")
+@click.version_option(package_name="propdesk")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | None) -> None:
+    """propdesk — customer service desk for residential property management (物业客服中心)."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    ctx.obj = Context(db, config, actor)
+
+
+def _register() -> None:
+    from core.cli import admin, tickets
+
+    for command in (*admin.COMMANDS, tickets.ticket, tickets.followup):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: also lets installed plugins add commands."""
+    try:
+        from core.config import load_config
+        from core.plugins import make_plugin_manager
+
+        args = sys.argv[1:]
+        cfg_path = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"), None)
+        config = load_config(cfg_path)
+        make_plugin_manager(config.plugins.enabled or None,
+                            config.plugins.dir).hook.register_commands(cli=cli)
+    except DomainError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    cli()

@@ -1,0 +1,190 @@
+"""`propdesk ticket ...` and `propdesk followup ...`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core import followups, queries, tickets
+from core.cli.main import Context
+from core.cli.output import echo_json, ticket_block, ticket_rows
+from core.labels import STATES
+
+pass_ctx = click.make_pass_decorator(Context)
+AT = click.option("--at", "at", metavar="TIME",
+                  help="When it happened (ISO 8601; naive means site time; default now).")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _done(ctx: Context, view: dict[str, Any], as_json: bool, what: str) -> None:
+    if as_json:
+        echo_json(view)
+    else:
+        click.echo(f"{view['number']}: {what} — {STATES.label(view['state'])}")
+
+
+@click.group()
+def ticket() -> None:
+    """Customer information (客户信息): intake, dispatch, track, report back, close."""
+
+
+@ticket.command("new")
+@click.option("--category", required=True, help="complaint/投诉, repair/报修, inquiry/咨询, …")
+@click.option("--severity", help="major/重大, important/重要, minor/轻微; urgent/紧急 for repairs.")
+@click.option("--channel", default="phone", show_default=True, help="phone/电话, walk_in/来访, …")
+@click.option("--nature", help="general/一般 or important/重要 (derived when omitted).")
+@click.option("--topic", help="A short subject used to spot repeated matters.")
+@click.option("--unit", help="Unit code, e.g. 3-1-502.")
+@click.option("--location", help="Free-text place when there is no unit.")
+@click.option("--reporter", help="Who reported it.")
+@click.option("--summary", required=True, help="What the customer said.")
+@click.option("--by", help="First-contact owner (首接人); default --as.")
+@click.option("--answer", help="Answered on the spot: resolve at intake with this answer.")
+@AT
+@JSON
+@pass_ctx
+def new(ctx: Context, as_json: bool, **kw: Any) -> None:
+    """Record a new piece of customer information."""
+    kw["by"] = kw["by"] or ctx.actor
+    view = tickets.intake(ctx.desk, **kw)
+    if as_json:
+        echo_json(view)
+    else:
+        d = view["deadlines"]
+        click.echo(f"{view['number']}: received — reply by {d['reply'] or '-'}, "
+                   f"resolve by {d['resolve'] or '-'}")
+
+
+@ticket.command("show")
+@click.argument("number")
+@JSON
+@pass_ctx
+def show(ctx: Context, number: str, as_json: bool) -> None:
+    """One ticket with its deadlines and its whole history."""
+    view = queries.show_ticket(ctx.desk, number)
+    if as_json:
+        echo_json(view)
+    else:
+        ticket_block(view, ctx.desk.categories)
+
+
+@ticket.command("list")
+@click.option("--state", help="Only this state (default: all open).")
+@click.option("--overdue", is_flag=True, help="Past a deadline, not done.")
+@click.option("--at-risk", is_flag=True, help="Most of the time used, not yet overdue.")
+@click.option("--mine", is_flag=True, help="Owned by or assigned to --as.")
+@click.option("--limit", default=50, show_default=True, type=int)
+@JSON
+@pass_ctx
+def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: bool,
+          limit: int, as_json: bool) -> None:
+    """Open tickets, newest first; overdue and at-risk ones by deadline."""
+    if mine and not ctx.actor:
+        raise click.UsageError("--mine needs --as STAFF (or PROPDESK_STAFF)")
+    rows = queries.list_tickets(ctx.desk, state=state, overdue=overdue, at_risk=at_risk,
+                                mine=ctx.actor if mine else None, limit=limit)
+    if as_json:
+        echo_json(rows)
+    elif rows:
+        ticket_rows(rows, ctx.desk.categories)
+    else:
+        click.echo("no tickets")
+
+
+def _action(name: str, fn: Callable[..., dict[str, Any]], what: str,
+            *options: Callable[[Any], Any]) -> click.Command:
+    """A command `ticket NAME NUMBER [options] [--at] [--json]` calling `fn`."""
+    @click.argument("number")
+    @AT
+    @JSON
+    @pass_ctx
+    def command(ctx: Context, number: str, at: str | None, as_json: bool, **kw: Any) -> None:
+        view = fn(ctx.desk, number, actor=ctx.actor, at=at, **kw)
+        _done(ctx, view, as_json, what)
+
+    command.__doc__ = fn.__doc__.splitlines()[0] if fn.__doc__ else what
+    for option in reversed(options):
+        command = option(command)
+    return ticket.command(name)(command)
+
+
+_action("dispatch", tickets.dispatch, "dispatched",
+        click.option("--to", required=True, help="A staff member or a department."),
+        click.option("--note"))
+_action("start", tickets.start, "started")
+_action("contact", tickets.contact, "contact logged",
+        click.option("--note", required=True, help="What was said to the customer."))
+_action("resolve", tickets.resolve, "resolved",
+        click.option("--result", required=True, help="What was done."))
+_action("report", tickets.report, "reported back",
+        click.option("--satisfied/--dissatisfied", required=True, default=None,
+                     help="The customer's answer when told the result."),
+        click.option("--satisfaction", type=int, help="1 (very dissatisfied) … 5."),
+        click.option("--signed", is_flag=True, help="The customer signed."),
+        click.option("--note"))
+_action("close", tickets.close, "closed")
+_action("reopen", tickets.reopen, "reopened", click.option("--reason", required=True))
+_action("escalate", tickets.escalate, "escalated", click.option("--reason", required=True))
+_action("reclassify", tickets.reclassify, "reclassified",
+        click.option("--category"), click.option("--severity"), click.option("--nature"),
+        click.option("--reason", required=True))
+_action("pause", tickets.pause, "clocks paused",
+        click.option("--reason", required=True, help="e.g. waiting for the customer."))
+_action("resume", tickets.resume, "clocks resumed", click.option("--reason"))
+
+
+@ticket.command("handover")
+@click.option("--from", "from_staff", required=True, help="The owner going off shift.")
+@click.option("--to", "to_staff", required=True, help="The owner taking over.")
+@click.option("--note")
+@AT
+@JSON
+@pass_ctx
+def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at: str | None,
+             as_json: bool) -> None:
+    """Shift change (交接班): hand every open ticket of one owner to another."""
+    numbers = tickets.handover(ctx.desk, from_staff, to_staff, note=note, actor=ctx.actor, at=at)
+    if as_json:
+        echo_json({"handed_over": numbers})
+    else:
+        click.echo(f"{len(numbers)} open ticket(s) handed over from {from_staff} to {to_staff}")
+
+
+@ticket.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch", default=5000, show_default=True, type=int)
+@JSON
+@pass_ctx
+def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
+    """Import a site's existing ledger (CSV): every row checked first, then all or nothing."""
+    from core.ledger import import_csv
+
+    result = import_csv(ctx.desk, file, batch=batch, by=ctx.actor)
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(f"imported {result['imported']} tickets from {file}")
+
+
+@click.group()
+def followup() -> None:
+    """Follow-up calls and visits (回访)."""
+
+
+@followup.command("record")
+@click.argument("number")
+@click.option("--method", required=True, help="phone/电话, visit/上门, letter/信函, email/邮件.")
+@click.option("--satisfaction", required=True, type=int, help="1 (very dissatisfied) … 5.")
+@click.option("--fixed/--not-fixed", default=None, help="Is the issue really fixed?")
+@click.option("--comment")
+@AT
+@JSON
+@pass_ctx
+def record(ctx: Context, number: str, at: str | None, as_json: bool, **kw: Any) -> None:
+    """Record a follow-up; dissatisfied (≤2) or not fixed reopens the ticket."""
+    view = followups.record(ctx.desk, number, actor=ctx.actor, at=at, **kw)
+    _done(ctx, view, as_json, "reopened after follow-up" if view["followup"]["reopened"]
+          else "follow-up recorded")

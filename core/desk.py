@@ -1,0 +1,55 @@
+"""The service context every channel (CLI, HTTP, plugins) works through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+import pluggy
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import db
+from core.config import Config, load_config
+from core.labels import Vocabulary
+from core.plugins import categories, collect, make_plugin_manager
+from core.times import utcnow
+
+
+@dataclass
+class Desk:
+    """Configuration, database and plugins of one site; built once per process."""
+
+    config: Config
+    engine: Engine
+    pm: pluggy.PluginManager
+    now: Callable[[], datetime] = field(default=utcnow)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return db.make_sessions(self.engine)
+
+    @cached_property
+    def categories(self) -> Vocabulary:
+        return categories(self.pm)
+
+    @property
+    def tz(self):  # noqa: ANN201 - ZoneInfo
+        return self.config.tz
+
+    def migration_locations(self) -> list[str]:
+        return [str(p) for p in collect(self.pm.hook.register_migrations)]
+
+    def upgrade(self) -> None:
+        collect(self.pm.hook.register_models)
+        db.upgrade(self.engine, self.migration_locations())
+
+    @classmethod
+    def open(cls, db_url: str | None = None, config_path: str | None = None,
+             config: Config | None = None) -> Desk:
+        config = config or load_config(config_path)
+        pm = make_plugin_manager(config.plugins.enabled or None, config.plugins.dir)
+        collect(pm.hook.register_models)
+        return cls(config=config, engine=db.make_engine(db.database_url(db_url)), pm=pm)

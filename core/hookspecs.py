@@ -1,0 +1,138 @@
+"""The plugin contract: every hook a plugin may implement, in one place.
+
+Conventions: `register_*` hooks contribute things through a callback; `*_created`,
+`*_transitioned`, `*_recorded`, `sla_*` are notifications fired after the transaction
+commits (a plugin that raises there is logged and never loses the ticket); hooks marked
+firstresult give one answer. Hooks only ever gain arguments, and an implementation may
+take any subset of them.
+
+Tickets reach plugins as plain dicts: the object `propdesk ticket show --json` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("propdesk")
+
+
+@hookspec
+def register_categories(register: Any) -> None:
+    """Add ticket categories.
+
+    `register(code, zh, en, aliases=())` adds one; the code is stored, and input accepts
+    the code, either name or an alias. Fires once when the plugin manager is built.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add CLI commands: `cli` is the top-level click group; call `cli.add_command(...)`.
+
+    Fires once when the `propdesk` command starts.
+    """
+
+
+@hookspec
+def register_routes(router: Any) -> None:
+    """Add HTTP routes: `router` is the application's FastAPI `APIRouter`.
+
+    Fires once when the HTTP service is built (the Service issue).
+    """
+
+
+@hookspec
+def register_models(register: Any) -> None:
+    """Declare the plugin's tables: `register(model_class)` for each model on `core.models.Base`.
+
+    Fires when the database is opened or migrated, so the plugin's tables are part of the
+    shared metadata.
+    """
+
+
+@hookspec
+def register_migrations(register: Any) -> None:
+    """Add an Alembic version location: `register(path)` to a folder of the plugin's revisions.
+
+    Each plugin keeps its own branch (`branch_labels = ("myplugin",)`, `depends_on` the core
+    revision it needs); `propdesk init` and `propdesk db upgrade` migrate every branch.
+    """
+
+
+@hookspec(firstresult=True)
+def classify_ticket(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
+    """Suggest a classification for a ticket being taken in.
+
+    `ticket`: the intake fields (category, severity, nature, channel, topic, unit, summary).
+    `config`: the site `Config`. Return a dict of fields to change (e.g. `{"category":
+    "paid_service"}`) or None for no opinion; the first answer wins. Fires at intake and at
+    reclassification, inside the transaction, before the deadlines are computed.
+    """
+
+
+@hookspec(firstresult=True)
+def select_sla_policy(ticket: dict[str, Any], clock: str, config: Any) -> str | None:
+    """The duration of one clock of a ticket: `"2h"`, `"30m"`, `"3wd"`, or `"none"` for no clock.
+
+    `ticket`: its category, severity, nature, channel and topic. `clock`: `"reply"` or
+    `"resolve"`. `config`: the site `Config`. Return None for no opinion; the built-in
+    implementation (last in order) reads the `[sla.policies]` table.
+    """
+
+
+@hookspec
+def validate_transition(ticket: dict[str, Any], action: str, actor: str | None,
+                        data: dict[str, Any]) -> None:
+    """Veto an action: raise `core.errors.TransitionRefused(field, reason)` to refuse it.
+
+    `ticket`: the ticket before the action. `action`: dispatch, start, contact, resolve,
+    report, close, reopen, escalate, reclassify, pause, resume or handover. `actor`: staff
+    name or None. `data`: the action's arguments. Fires inside the transaction, after the
+    state machine allowed the action; a refusal leaves nothing written.
+    """
+
+
+@hookspec
+def ticket_created(ticket: dict[str, Any]) -> None:
+    """A ticket was taken in (`ticket`: the new ticket). Fires after commit."""
+
+
+@hookspec
+def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
+                        to_state: str, event: dict[str, Any]) -> None:
+    """An action was done on a ticket, whether or not its state changed.
+
+    `ticket`: the ticket after the action; `action`: as in `validate_transition`;
+    `from_state`/`to_state`: the states before and after; `event`: the history entry
+    (kind, at, actor, data). Fires after commit, once per ticket (a handover fires it for
+    every ticket handed over).
+    """
+
+
+@hookspec
+def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+    """A clock has used its at-risk share of time (default 80 %) and is not met.
+
+    `clock`: name, round, policy, due_at, at_risk_at. Fires once per clock, after commit,
+    when the deadline check (`propdesk sla check`, the watcher) first finds it.
+    """
+
+
+@hookspec
+def sla_breached(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+    """A deadline passed without its step done; the breach and escalation are on record.
+
+    Same arguments as `sla_at_risk`; `clock` also has breached_at and `escalated_to` (the role
+    the breach was escalated to). Fires once per clock, after commit.
+    """
+
+
+@hookspec
+def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
+    """A follow-up (回访) was recorded.
+
+    `followup`: method, at, actor, satisfaction (1–5), fixed, comment, and `reopened` (True
+    when the answer reopened the ticket). Fires after commit.
+    """

@@ -1,0 +1,13 @@
+"""Alembic environment: the engine comes from propdesk (core.db.upgrade), never from an ini."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from core.models import Base
+
+engine = context.config.attributes["engine"]
+with engine.begin() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      render_as_batch=connection.dialect.name == "sqlite")
+    context.run_migrations()

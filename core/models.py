@@ -1,0 +1,178 @@
+"""SQLAlchemy 2.0 models of the core: units, staff, tickets, their history and SLA clocks.
+
+Times are stored in UTC (`UTCDateTime`); the site's zone is applied on display.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite has no zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """The shared metadata: plugins add their tables here through `register_models`."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Unit(Base):
+    """A dwelling: code `3-1-502` = building 3, entrance 1, room 502."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    building: Mapped[str] = mapped_column(String(16), index=True)
+    owner_name: Mapped[str | None] = mapped_column(String(64))
+    owner_phone: Mapped[str | None] = mapped_column(String(32))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class Ticket(Base):
+    """One piece of customer information, owned by whoever first received it (首接人)."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    nature: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    location: Mapped[str | None] = mapped_column(String(128))
+    reporter: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    department: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(Text)
+    satisfied: Mapped[bool | None]
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    received_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    owner: Mapped[Staff] = relationship(foreign_keys=[owner_id], lazy="joined")
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    clocks: Mapped[list[SLAClock]] = relationship(
+        back_populates="ticket", order_by="SLAClock.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_tickets_state", "state"),
+        Index("ix_tickets_owner_state", "owner_id", "state"),
+        Index("ix_tickets_assignee_state", "assignee_id", "state"),
+        Index("ix_tickets_unit", "unit_id"),
+        Index("ix_tickets_received", "received_at"),
+    )
+
+
+class TicketEvent(Base):
+    """The append-only history (a trigger refuses UPDATE and DELETE): the legal record."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_events_ticket", "ticket_id", "id"),)
+
+
+class SLAClock(Base):
+    """One deadline of a ticket; a reopened ticket gets a new `round` of its resolve clock."""
+
+    __tablename__ = "sla_clocks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    clock: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(default=1)
+    policy: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    at_risk_at: Mapped[datetime]
+    met_at: Mapped[datetime | None]
+    at_risk_noted_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    paused_since: Mapped[datetime | None]
+    pauses: Mapped[list[Any]] = mapped_column(default=list)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="clocks")
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "clock", "round", name="uq_clock_round"),
+        # the overdue / at-risk lists read only running clocks
+        Index("ix_clocks_running_due", "due_at",
+              sqlite_where=text("met_at IS NULL AND paused_since IS NULL"),
+              postgresql_where=text("met_at IS NULL AND paused_since IS NULL")),
+        Index("ix_clocks_running_risk", "at_risk_at",
+              sqlite_where=text("met_at IS NULL AND paused_since IS NULL"),
+              postgresql_where=text("met_at IS NULL AND paused_since IS NULL")),
+        Index("ix_clocks_ticket", "ticket_id"),
+    )
+
+
+class Followup(Base):
+    """A follow-up call or visit (回访) and the customer's verdict."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    satisfaction: Mapped[int]
+    fixed: Mapped[bool | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Counter(Base):
+    """Daily sequences for readable ticket numbers (GD-20261001-0007)."""
+
+    __tablename__ = "counters"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
