@@ -27,6 +27,13 @@ class Duration:
     amount: int
     unit: str  # "m", "h", "d" (wall clock) or "wd" (working days)
 
+    def __post_init__(self) -> None:
+        if self.unit not in ("m", "h", "d", "wd") or self.amount < 0:
+            raise ValueError(f"invalid duration {self.amount}{self.unit}")
+        if self.unit == "wd" and self.amount < 1:
+            raise ValueError("invalid duration 0wd: a working-day deadline needs at least 1 "
+                             "(use minutes or hours for the same day)")
+
     @classmethod
     def parse(cls, text: str | Duration) -> Duration:
         if isinstance(text, Duration):
