@@ -1,0 +1,24 @@
+"""Shared fixtures: the default site configuration, the case library and its items."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import Config, parse_config
+from training.items import Item, items_for_library
+from training.schema import Case, load_library
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return parse_config({})
+
+
+@pytest.fixture(scope="session")
+def library() -> list[Case]:
+    return load_library()
+
+
+@pytest.fixture(scope="session")
+def pool(library: list[Case], config: Config) -> list[Item]:
+    return items_for_library(library, config)

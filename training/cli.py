@@ -1,0 +1,325 @@
+"""`propdesk train …`: the case library, exams, grading, item analysis, practice.
+
+Thin commands: parse, call a training function, print. Exams are JSON files written by
+`exam assemble` (trainer-only: they hold the key); the gradebook is a JSON file until the
+database store lands behind the same interface (`training.gradebook.Gradebook`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.config import Config, load_config
+from core.errors import DomainError
+
+PathArg = click.Path(path_type=Path)
+ExistingFile = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+class TrainGroup(click.Group):
+    """User errors (domain or usage) → one line on stderr naming the field, exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except click.UsageError as exc:
+            param = getattr(exc, "param", None)
+            name = param.opts[0] if param is not None and param.opts else None
+            message = exc.format_message().splitlines()[0]
+            click.echo(f"error: {name}: {message}" if name else f"error: {message}", err=True)
+            sys.exit(2)
+
+
+def _config(ctx: click.Context) -> Config:
+    """`train --config`, else the parent `propdesk --config`, else the usual lookup."""
+    parent = getattr(ctx.find_root().obj, "config_path", None)
+    return load_config(ctx.meta.get("train.config") or parent)
+
+
+_OPTION_OF = {"topics": "--topic", "kinds": "--kind", "difficulty": "--difficulty",
+              "count": "--count", "per_case": "--per-case"}
+
+
+@click.group(cls=TrainGroup)
+@click.option("--config", "train_config", type=PathArg, default=None,
+              help="Site configuration (default: $PROPDESK_CONFIG or ./propdesk.toml).")
+@click.pass_context
+def train(ctx: click.Context, train_config: Path | None) -> None:
+    """Training: case library, exams, grading, item analysis, practice (培训)."""
+    ctx.meta["train.config"] = train_config
+
+
+@train.command("cases")
+@click.option("--json", "as_json", is_flag=True, help="Print the library as JSON.")
+@click.option("--dir", "directory", type=PathArg, default=None, help="Case folder.")
+def cases_cmd(as_json: bool, directory: Path | None) -> None:
+    """List the case library; every case is validated first."""
+    from training.schema import load_library
+    from training.vocab import DIFFICULTIES
+
+    cases = load_library(directory)
+    if as_json:
+        click.echo(json.dumps([c.model_dump(mode="json") for c in cases], ensure_ascii=False,
+                              indent=1))
+        return
+    for case in cases:
+        cls = case.expected.classification.answer
+        click.echo(f"{case.id:34} {cls:20} {DIFFICULTIES[case.difficulty]:14} {case.title}")
+    click.echo(f"{len(cases)} cases, all valid")
+
+
+@train.group("exam", cls=TrainGroup)
+def exam_group() -> None:
+    """Assemble, render and take exams."""
+
+
+@exam_group.command("assemble")
+@click.option("--seed", type=int, required=True, help="Same seed, same form.")
+@click.option("--count", type=click.IntRange(min=1), default=None, help="Number of items.")
+@click.option("--topic", "topics", multiple=True, help="Topic code or name (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Item kind (repeatable).")
+@click.option("--difficulty", "levels", type=click.IntRange(1, 3), multiple=True)
+@click.option("--per-case", type=click.IntRange(min=1), default=1,
+              help="Most items drawn from one case.")
+@click.option("--title", default="月度考试")
+@click.option("--id", "exam_id", default=None, help="Exam id (default exam-SEED).")
+@click.option("--blueprint", type=ExistingFile, default=None,
+              help="A YAML blueprint with sections instead of --topic/--kind/--count.")
+@click.option("--out", type=PathArg, required=True, help="Exam file to write (has the key).")
+@click.pass_context
+def exam_assemble(ctx: click.Context, seed: int, count: int | None, topics: tuple[str, ...],
+                  kinds: tuple[str, ...], levels: tuple[int, ...], per_case: int, title: str,
+                  exam_id: str | None, blueprint: Path | None, out: Path) -> None:
+    """Draw a form from the library (trainer's file: keep it away from trainees)."""
+    from pydantic import ValidationError
+
+    from training.exams import Blueprint, Section, assemble, load_blueprint, save_exam
+    from training.items import items_for_library
+    from training.schema import load_library
+
+    if blueprint is not None:
+        plan = load_blueprint(blueprint)
+    else:
+        if count is None:
+            raise DomainError("--count", "give --count or a --blueprint")
+        try:
+            plan = Blueprint(title=title, per_case=per_case, sections=[Section(
+                count=count, topics=list(topics), kinds=list(kinds), difficulty=list(levels))])
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            name = next((_OPTION_OF[p] for p in err["loc"] if p in _OPTION_OF), "blueprint")
+            raise DomainError(name, err["msg"].removeprefix("Value error, ")) from None
+    pool = items_for_library(load_library(), _config(ctx))
+    exam = assemble(pool, plan, seed, exam_id)
+    save_exam(exam, out)
+    click.echo(f"exam {exam.id}: {len(exam.items)} items written to {out}")
+
+
+@exam_group.command("render")
+@click.argument("exam_file", type=ExistingFile)
+@click.option("--text", "as_text", is_flag=True, help="Plain text instead of HTML.")
+@click.option("--out", type=PathArg, default=None, help="Write to a file (default stdout).")
+def exam_render(exam_file: Path, as_text: bool, out: Path | None) -> None:
+    """The trainee's paper: printable HTML (or text), without the key."""
+    from training.exams import load_exam
+    from training.render import render_html, render_text
+
+    public = load_exam(exam_file).public()
+    text = render_text(public) if as_text else render_html(public)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"written {out}")
+
+
+@exam_group.command("take")
+@click.argument("exam_file", type=ExistingFile)
+@click.option("--trainee", required=True, help="Trainee name or staff code.")
+@click.option("--gradebook", type=PathArg, default=Path("gradebook.json"), show_default=True)
+@click.pass_context
+def exam_take(ctx: click.Context, exam_file: Path, trainee: str, gradebook: Path) -> None:
+    """Take an exam at the terminal; responses are graded and appended to the gradebook."""
+    from training.exams import load_exam
+    from training.gradebook import JsonGradebook, record_attempt
+    from training.taker import take_exam
+
+    exam = load_exam(exam_file)
+    if not trainee.strip():
+        raise DomainError("--trainee", "a trainee name is required")
+    stdin = click.get_text_stream("stdin")
+    stdout = click.get_text_stream("stdout")
+    responses = take_exam(exam.public(), stdin, stdout)
+    rows = record_attempt(JsonGradebook(gradebook), exam, trainee, responses, _config(ctx).tz)
+    auto = sum(r.auto_score or 0 for r in rows if not r.pending)
+    waiting = sum(r.pending for r in rows)
+    click.echo(f"\n{trainee}: attempt {rows[0].attempt}, automatic score {auto:.2f} of "
+               f"{len(rows) - waiting}; {waiting} short answer(s) wait for the trainer")
+
+
+@train.command("grade")
+@click.option("--gradebook", type=ExistingFile, default=Path("gradebook.json"))
+@click.option("--exam", "exam_id", default=None, help="Only this exam.")
+@click.option("--list", "only_list", is_flag=True, help="List pending answers only.")
+@click.option("--submission", type=int, default=None, help="Grade this submission.")
+@click.option("--levels", default=None, help="criterion=level,… (level index from 0).")
+@click.option("--grader", default="trainer")
+@click.option("--comment", default="")
+def grade_cmd(gradebook: Path, exam_id: str | None, only_list: bool, submission: int | None,
+              levels: str | None, grader: str, comment: str) -> None:
+    """Grade pending short answers on their rubrics (interactive unless --submission)."""
+    from training.gradebook import JsonGradebook, grade_pending, pending
+
+    book = JsonGradebook(gradebook)
+    if submission is not None:
+        if not levels:
+            raise DomainError("--levels", "give criterion=level pairs, e.g. calm=2,facts=1")
+        result = grade_pending(book, submission, grader, _levels(levels), comment)
+        click.echo(f"#{submission} graded {result.score:.2f} by {grader}")
+        return
+    rows = pending(book, exam_id)
+    stdin = click.get_text_stream("stdin")
+    done = 0
+    for row in rows:
+        item = book.get_exam(row.exam_id).item(row.item_id)
+        click.echo(f"#{row.id} {row.trainee} · {row.exam_id} · {item.stem}\n  答：{row.response}")
+        if only_list:
+            continue
+        chosen = _ask_levels(item.key.rubric or "", stdin)
+        if chosen is None:
+            click.echo("  skipped")
+            continue
+        result = grade_pending(book, row.id, grader, chosen, comment)
+        click.echo(f"  graded {result.score:.2f}")
+        done += 1
+    click.echo(f"{len(rows)} pending, {done} graded now")
+
+
+def _levels(text: str) -> dict[str, int]:
+    parsed: dict[str, int] = {}
+    for pair in text.split(","):
+        name, _, value = pair.partition("=")
+        if not value.strip().isdigit():
+            raise DomainError("--levels", f"{pair!r} is not criterion=level")
+        parsed[name.strip()] = int(value)
+    return parsed
+
+
+def _ask_levels(rubric_id: str, stdin: Any) -> dict[str, int] | None:
+    """Ask a level per criterion; an empty line skips the answer."""
+    from training.rubrics import rubric
+
+    chosen: dict[str, int] = {}
+    for criterion in rubric(rubric_id).criteria:
+        click.echo(f"  {criterion.name}:")
+        for index, level in enumerate(criterion.levels):
+            click.echo(f"    {index} ({level.points} 分) {level.descriptor}")
+        while True:
+            click.echo(f"  level 0–{len(criterion.levels) - 1}, empty skips > ", nl=False)
+            line = stdin.readline().strip()
+            if not line:
+                click.echo("")
+                return None
+            if line.isdigit() and int(line) < len(criterion.levels):
+                chosen[criterion.code] = int(line)
+                break
+            click.echo(f"  not a level: {line}")
+    return chosen
+
+
+@train.command("analyse")
+@click.option("--gradebook", type=ExistingFile, default=Path("gradebook.json"))
+@click.option("--exam", "exam_id", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--chart", type=PathArg, default=None, help="Save the item map as PNG.")
+def analyse_cmd(gradebook: Path, exam_id: str, as_json: bool, chart: Path | None) -> None:
+    """Item analysis: difficulty, discrimination, point-biserial, reliability, flags."""
+    from dataclasses import asdict
+
+    from training.report import exam_analysis
+
+    stats = exam_analysis(_book(gradebook), exam_id)
+    if as_json:
+        click.echo(json.dumps({**{k: v for k, v in asdict(stats).items() if k != "items"},
+                               "items": [asdict(i) for i in stats.items]},
+                              ensure_ascii=False, indent=1))
+    else:
+        alpha = "—" if stats.alpha is None else f"{stats.alpha:.3f}"
+        kr = "—" if stats.kr20 is None else f"{stats.kr20:.3f}"
+        click.echo(f"{exam_id}: {stats.n_trainees} trainees, {stats.n_items} items, "
+                   f"mean {stats.mean_total:.2f}, KR-20 {kr}, α {alpha}")
+        for s in stats.items:
+            r = "—" if s.point_biserial is None else f"{s.point_biserial:+.2f}"
+            click.echo(f"{s.item_id} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
+                       f"{'; '.join(s.flags)}")
+        click.echo(f"{len(stats.to_revise)} item(s) to revise")
+    if chart is not None:
+        from training.charts import item_map
+
+        item_map(stats).savefig(chart, dpi=100)
+
+
+def _book(path: Path) -> Any:
+    from training.gradebook import JsonGradebook
+
+    return JsonGradebook(path)
+
+
+@train.command("gift")
+@click.argument("exam_file", type=ExistingFile, required=False)
+@click.option("--out", type=PathArg, required=True)
+@click.pass_context
+def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
+    """Export an exam (or the whole library) as Moodle GIFT."""
+    from training.exams import load_exam
+    from training.gift import to_gift
+    from training.items import items_for_library
+    from training.schema import load_library
+
+    items = (load_exam(exam_file).items if exam_file
+             else items_for_library(load_library(), _config(ctx)))
+    text, skipped = to_gift(items)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"{len(items) - len(skipped)} questions written to {out}; "
+               f"{len(skipped)} without a GIFT form")
+
+
+@train.command("practice")
+@click.option("--trainee", required=True)
+@click.option("--state", type=PathArg, default=None, help="Default practice-TRAINEE.json.")
+@click.option("--count", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--topic", "topics", multiple=True)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--seed", type=int, default=None)
+@click.pass_context
+def practice_cmd(ctx: click.Context, trainee: str, state: Path | None, count: int,
+                 topics: tuple[str, ...], today: Any, seed: int | None) -> None:
+    """Ungraded practice; missed items come back on later days (Leitner boxes)."""
+    from training.items import items_for_library
+    from training.practice import load_state, practise, save_state
+    from training.schema import load_library
+    from training.vocab import TOPICS
+
+    wanted = {TOPICS.parse(t) for t in topics}
+    config = _config(ctx)
+    cases = load_library()
+    pool = [i for i in items_for_library(cases, config)
+            if not wanted or wanted & set(i.topics)]
+    path = state or Path(f"practice-{trainee}.json")
+    st = load_state(path, trainee)
+    day = today.date() if today else date.today()
+    results = practise(pool, st, day, count, config.tz, click.get_text_stream("stdin"),
+                       click.get_text_stream("stdout"),
+                       {c.id: c.discussion for c in cases}, seed)
+    save_state(st, path)
+    right = sum(1 for _, s in results if s >= 1)
+    click.echo(f"\n{right}/{len(results)} right; state saved to {path}")
