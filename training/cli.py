@@ -156,8 +156,8 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str, gradebook: Path
     exam = load_exam(exam_file)
     if not trainee.strip():
         raise DomainError("--trainee", "a trainee name is required")
-    stdin = click.get_text_stream("stdin")
-    stdout = click.get_text_stream("stdout")
+    stdin = sys.stdin
+    stdout = sys.stdout
     responses = take_exam(exam.public(), stdin, stdout)
     rows = record_attempt(JsonGradebook(gradebook), exam, trainee, responses, _config(ctx).tz)
     auto = sum(r.auto_score or 0 for r in rows if not r.pending)
@@ -187,7 +187,7 @@ def grade_cmd(gradebook: Path, exam_id: str | None, only_list: bool, submission:
         click.echo(f"#{submission} graded {result.score:.2f} by {grader}")
         return
     rows = pending(book, exam_id)
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     done = 0
     for row in rows:
         item = book.get_exam(row.exam_id).item(row.item_id)
@@ -317,8 +317,8 @@ def practice_cmd(ctx: click.Context, trainee: str, state: Path | None, count: in
     path = state or Path(f"practice-{trainee}.json")
     st = load_state(path, trainee)
     day = today.date() if today else date.today()
-    results = practise(pool, st, day, count, config.tz, click.get_text_stream("stdin"),
-                       click.get_text_stream("stdout"),
+    results = practise(pool, st, day, count, config.tz, sys.stdin,
+                       sys.stdout,
                        {c.id: c.discussion for c in cases}, seed)
     save_state(st, path)
     right = sum(1 for _, s in results if s >= 1)
