@@ -42,8 +42,19 @@ class Desk:
     def migration_locations(self) -> list[str]:
         return [str(p) for p in collect(self.pm.hook.register_migrations)]
 
+    def models(self) -> list[type]:
+        """The plugins' models; each must be mapped on the shared `core.models.Base`."""
+        from core.models import Base
+
+        models = collect(self.pm.hook.register_models)
+        for model in models:
+            table = getattr(model, "__table__", None)
+            if table is None or Base.metadata.tables.get(table.name) is not table:
+                raise TypeError(f"plugin model {model.__name__} is not on core.models.Base")
+        return models
+
     def upgrade(self) -> None:
-        collect(self.pm.hook.register_models)
+        self.models()
         db.upgrade(self.engine, self.migration_locations())
 
     @classmethod
@@ -51,5 +62,6 @@ class Desk:
              config: Config | None = None) -> Desk:
         config = config or load_config(config_path)
         pm = make_plugin_manager(config.plugins.enabled or None, config.plugins.dir)
-        collect(pm.hook.register_models)
-        return cls(config=config, engine=db.make_engine(db.database_url(db_url)), pm=pm)
+        desk = cls(config=config, engine=db.make_engine(db.database_url(db_url)), pm=pm)
+        desk.models()
+        return desk

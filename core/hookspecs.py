@@ -115,7 +115,8 @@ def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
 def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
     """A clock has used its at-risk share of time (default 80 %) and is not met.
 
-    `clock`: name, round, policy, due_at, at_risk_at. Fires once per clock, after commit,
+    `ticket`: the ticket (without its history). `clock`: name, round, policy, due_at,
+    at_risk_at. Fires once per clock, after commit,
     when the deadline check (`propdesk sla check`, the watcher) first finds it.
     """
 
@@ -124,8 +125,8 @@ def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
 def sla_breached(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
     """A deadline passed without its step done; the breach and escalation are on record.
 
-    Same arguments as `sla_at_risk`; `clock` also has breached_at and `escalated_to` (the role
-    the breach was escalated to). Fires once per clock, after commit.
+    `ticket` and `clock` as in `sla_at_risk`; `clock` also has breached_at and
+    `escalated_to` (the role the breach went to). Fires once per clock, after commit.
     """
 
 
@@ -133,6 +134,7 @@ def sla_breached(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
 def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
     """A follow-up (回访) was recorded.
 
-    `followup`: method, at, actor, satisfaction (1–5), fixed, comment, and `reopened` (True
-    when the answer reopened the ticket). Fires after commit.
+    `ticket`: the ticket after the follow-up. `followup`: method, at, actor, satisfaction
+    (1–5), fixed, comment, and `reopened` (True when the answer reopened the ticket).
+    Fires after commit.
     """

@@ -235,10 +235,13 @@ def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
     return _act(desk, number, "resolve", actor, at, {"result": result}, body)
 
 
-def report(desk: Desk, number: str, satisfied: bool, *, satisfaction: int | None = None,
+def report(desk: Desk, number: str, satisfied: bool | None, *, satisfaction: int | None = None,
            signed: bool = False, note: str | None = None, actor: str | None = None,
            at: str | datetime | None = None) -> dict[str, Any]:
     """The owner reports the result back; a dissatisfied customer reopens the ticket."""
+    if satisfied is None:
+        raise DomainError("satisfied", "say whether the customer is satisfied: "
+                          "--satisfied or --dissatisfied")
     check_satisfaction(satisfaction)
 
     def body(a: Action) -> None:

@@ -32,6 +32,19 @@ class Context:
 class PropdeskGroup(click.Group):
     """Maps user errors to one line on stderr and exit code 2; never a traceback."""
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:  # usage errors: missing or invalid options
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        sys.exit(0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -45,6 +58,15 @@ class PropdeskGroup(click.Group):
             if os.environ.get("PROPDESK_DEBUG"):
                 raise
             click.echo(f"error: database: {str(exc.orig).splitlines()[0]}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.Abort, click.exceptions.Exit):
+            raise
+        except Exception as exc:  # a bug, not the user's fault: one line, details in debug
+            if os.environ.get("PROPDESK_DEBUG"):
+                raise
+            log.debug("internal error", exc_info=True)
+            click.echo(f"error: internal: {type(exc).__name__}: {exc} "
+                       "(PROPDESK_DEBUG=1 shows details)", err=True)
             sys.exit(1)
 
 
