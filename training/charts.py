@@ -37,7 +37,7 @@ def t(zh: str, en: str) -> str:
     return zh if cjk_font() else en
 
 
-def _figure(**kw: Any) -> Figure:
+def figure(**kw: Any) -> Figure:
     """A figure without pyplot (no backend needed), CJK font first when there is one."""
     family = cjk_font()
     if family and matplotlib.rcParams["font.sans-serif"][:1] != [family]:
@@ -48,7 +48,7 @@ def _figure(**kw: Any) -> Figure:
 
 def item_map(stats: ExamStats, labels: dict[str, str] | None = None) -> Figure:
     """Difficulty against discrimination; items to revise in red."""
-    fig = _figure(figsize=(6, 4))
+    fig = figure(figsize=(6, 4))
     ax = fig.add_subplot()
     for s in stats.items:
         colour = "tab:red" if s.revise else "tab:blue"
@@ -66,7 +66,7 @@ def item_map(stats: ExamStats, labels: dict[str, str] | None = None) -> Figure:
 
 
 def score_histogram(totals: list[float], max_total: float) -> Figure:
-    fig = _figure(figsize=(6, 3))
+    fig = figure(figsize=(6, 3))
     ax = fig.add_subplot()
     ax.hist(totals, bins=min(10, max(1, int(max_total) + 1)), range=(0, max_total),
             color="tab:green", edgecolor="white")
@@ -75,3 +75,12 @@ def score_histogram(totals: list[float], max_total: float) -> Figure:
     ax.set_title(t("成绩分布", "Score distribution"))
     fig.tight_layout()
     return fig
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, for `IPython.display.Image` (no pyplot backend involved)."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()

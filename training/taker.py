@@ -6,6 +6,7 @@ with the key, after the trainee is done.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TextIO
 
 from core.errors import DomainError
@@ -22,7 +23,14 @@ def parse_answer(item: PublicItem, text: str) -> Response:
     text = text.strip()
     if not text:
         return None
-    if item.form in ("datetime", "text"):
+    if item.form == "datetime":
+        try:
+            datetime.fromisoformat(text.replace("/", "-"))
+        except ValueError:
+            raise DomainError("response", "not a date and time; write YYYY-MM-DD HH:MM"
+                              ) from None
+        return text
+    if item.form == "text":
         return text
     mapping = letters(item)
     picked = [c for c in text.upper().replace(",", "").replace(" ", "")]

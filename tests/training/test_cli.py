@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.training.answers import scripted_answers
 from training.cli import train
+from training.demo import scripted_answers
 from training.exams import load_exam
 
 

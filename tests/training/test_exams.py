@@ -118,7 +118,7 @@ def test_terminal_taker_with_scripted_answers(pool: list[Item]) -> None:
     letters = "".join(chr(65 + i) for i in range(len(order.options)))
     script = "\n".join(["Z", "B",            # bad letter, then a valid one
                         "AB", letters,       # incomplete order, then complete
-                        "2026-10-10 18:00",
+                        "tomorrow", "2026-10-10 18:00",
                         "-"]) + "\n"
     out = StringIO()
     responses = take_exam(public, StringIO(script), out)
@@ -127,7 +127,7 @@ def test_terminal_taker_with_scripted_answers(pool: list[Item]) -> None:
     assert responses[public.items[2].id] == "2026-10-10 18:00"
     assert responses[public.items[3].id] == []
     text = out.getvalue()
-    assert "no option Z" in text and "put all" in text
+    assert "no option Z" in text and "put all" in text and "YYYY-MM-DD HH:MM" in text
     for secret in _keys_of(exam):
         assert secret not in text
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tests.training.answers import scripted_answers
 from training.cli import train
+from training.demo import scripted_answers
 from training.exams import load_exam
 
 README = Path(__file__).parents[2] / "training" / "README.md"

@@ -1,4 +1,4 @@
-"""Scripted terminal input for a demo trainee: right with probability `ability`."""
+"""Scripted terminal input for demo trainees (notebooks, tests), right with some probability."""
 
 from __future__ import annotations
 
