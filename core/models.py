@@ -39,6 +39,20 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, convert and format in one step (SQLAlchemy's own storage format)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            v = value if value.tzinfo is UTC else value.astimezone(UTC)
+            return v.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return process
+
 
 class Base(DeclarativeBase):
     """The shared metadata: plugins add their tables here through `register_models`."""
@@ -134,7 +148,8 @@ class SLAClock(Base):
     policy: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime]
-    at_risk_at: Mapped[datetime]
+    #: tracked while the clock runs; null for clocks imported already met
+    at_risk_at: Mapped[datetime | None]
     met_at: Mapped[datetime | None]
     at_risk_noted_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core.calendar import WorkingCalendar
 
+_ONE_DAY = timedelta(days=1)
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|wd)\s*$")
 _UNITS = {"m": "m", "min": "m", "h": "h", "d": "d", "wd": "wd"}
 
@@ -170,6 +171,23 @@ def business_seconds(a: datetime, b: datetime, cal: WorkingCalendar, hours: Busi
     if b <= a:
         return 0.0
     la, lb = hours.local(a), hours.local(b)
+    if la.utcoffset() != lb.utcoffset():  # a DST change inside: the exact, slower way
+        return _business_seconds_aware(la, lb, cal, hours)
+    na, nb = la.replace(tzinfo=None), lb.replace(tzinfo=None)
+    total = 0.0
+    day, last = na.date(), nb.date()
+    while day <= last:
+        if cal.is_working(day):
+            lo = max(na, datetime.combine(day, hours.open))
+            hi = min(nb, datetime.combine(day, hours.close))
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        day += _ONE_DAY
+    return total
+
+
+def _business_seconds_aware(la: datetime, lb: datetime, cal: WorkingCalendar,
+                            hours: BusinessHours) -> float:
     total = 0.0
     day = la.date()
     while day <= lb.date():
@@ -178,7 +196,7 @@ def business_seconds(a: datetime, b: datetime, cal: WorkingCalendar, hours: Busi
             hi = min(lb, hours.at(day, hours.close))
             if hi > lo:
                 total += (hi - lo).total_seconds()
-        day += timedelta(days=1)
+        day += _ONE_DAY
     return total
 
 
@@ -188,19 +206,21 @@ def add_business_seconds(
     """The moment `seconds` of business time after `at` (returns `at` for zero)."""
     if seconds <= 0:
         return at
-    cur = hours.local(at)
+    local = hours.local(at)
+    cur = local.replace(tzinfo=None)
     remaining = seconds
     while True:
         day = cur.date()
         if cal.is_working(day):
-            lo = max(cur, hours.at(day, hours.open))
-            hi = hours.at(day, hours.close)
+            lo = max(cur, datetime.combine(day, hours.open))
+            hi = datetime.combine(day, hours.close)
             if hi > lo:
                 span = (hi - lo).total_seconds()
                 if remaining <= span:
-                    return lo + timedelta(seconds=remaining)
+                    # wall time of that day in the site zone (correct across DST changes)
+                    return (lo + timedelta(seconds=remaining)).replace(tzinfo=hours.tz)
                 remaining -= span
-        cur = hours.at(day + timedelta(days=1), time(0, 0))
+        cur = datetime.combine(day + _ONE_DAY, time(0, 0))
 
 
 def at_risk_at(
@@ -210,10 +230,30 @@ def at_risk_at(
     """When `ratio` of the clock's time is used: working time for working-day clocks."""
     if not duration.working_days:
         return start + (due - start) * ratio
-    total = business_seconds(start, due, cal, hours)
-    if total <= 0:
+    la, lb = hours.local(start), hours.local(due)
+    if la.utcoffset() != lb.utcoffset():  # a DST change inside: the exact, slower way
+        total = business_seconds(start, due, cal, hours)
+        if total <= 0:
+            return start + (due - start) * ratio
+        return add_business_seconds(start, total * ratio, cal, hours)
+    na, nb = la.replace(tzinfo=None), lb.replace(tzinfo=None)
+    spans = []  # one pass: the working intervals between start and due
+    day, last = na.date(), nb.date()
+    while day <= last:
+        if cal.is_working(day):
+            lo = max(na, datetime.combine(day, hours.open))
+            hi = min(nb, datetime.combine(day, hours.close))
+            if hi > lo:
+                spans.append((lo, (hi - lo).total_seconds()))
+        day += _ONE_DAY
+    want = sum(length for _, length in spans) * ratio
+    if want <= 0:
         return start + (due - start) * ratio
-    return add_business_seconds(start, total * ratio, cal, hours)
+    for lo, length in spans:
+        if want <= length:
+            return (lo + timedelta(seconds=want)).replace(tzinfo=hours.tz)
+        want -= length
+    return due
 
 
 def to_utc(at: datetime) -> datetime:

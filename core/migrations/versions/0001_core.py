@@ -108,7 +108,7 @@ def upgrade() -> None:
     sa.Column('policy', sa.String(length=16), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('due_at', sa.DateTime(), nullable=False),
-    sa.Column('at_risk_at', sa.DateTime(), nullable=False),
+    sa.Column('at_risk_at', sa.DateTime(), nullable=True),
     sa.Column('met_at', sa.DateTime(), nullable=True),
     sa.Column('at_risk_noted_at', sa.DateTime(), nullable=True),
     sa.Column('breached_at', sa.DateTime(), nullable=True),
