@@ -29,8 +29,27 @@ class Context:
         return Desk.open(self.db_url, self.config_path)
 
 
+#: toolkits imported only when used, so every other command starts fast (click's lazy group)
+LAZY = {"train": "training.cli:train", "sim": "simulations.cli:sim"}
+
+
 class PropdeskGroup(click.Group):
     """Maps user errors to one line on stderr and exit code 2; never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY and name not in self.commands:
+            import importlib
+
+            module, attr = LAZY[name].split(":")
+            try:
+                self.add_command(getattr(importlib.import_module(module), attr), name)
+            except (ImportError, AttributeError) as exc:
+                log.warning("%s is unavailable: %s", name, exc)
+                return None
+        return super().get_command(ctx, name)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:

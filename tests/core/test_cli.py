@@ -217,3 +217,10 @@ def test_plugins_listing(ready: Run) -> None:
     rows = json.loads(ready("plugins", "--json").output)
     builtin = next(r for r in rows if r["name"] == "core.builtin")
     assert "select_sla_policy" in builtin["hooks"]
+
+
+def test_toolkits_are_reachable_from_propdesk(run: Run) -> None:
+    result = run("train", "cases", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) >= 40
+    assert "sim" in run("--help").output
