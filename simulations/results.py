@@ -227,6 +227,7 @@ def _tickets(model: DeskModel, start: np.ndarray, end: np.ndarray, metrics: dict
             meets[f"{clock}:{key}"] = share >= tg.deadline_attainment
             if np.all(routes[mask] == "department"):
                 metrics[f"unstaffed:{clock}:{key}"] = 1.0  # no roster here changes it
+    _tech_diagnostics(model, answered, reply, reply_due, metrics)
     fu = np.asarray(tk.followup)
     has = fu >= 0
     fu_due = np.full(n, np.nan)
@@ -254,3 +255,24 @@ def _tickets(model: DeskModel, start: np.ndarray, end: np.ndarray, metrics: dict
         "followup_s": fu_done, "followup_due_s": fu_due,
     }
 
+
+
+def _tech_diagnostics(model: DeskModel, answered: np.ndarray, reply: np.ndarray,
+                      reply_due: np.ndarray, metrics: dict[str, float]) -> None:
+    """Reply attainment of repair tickets per skill and technician shift (`tech:k:j`).
+
+    Why: the optimizer needs to know where a technician is missing, not only that one is.
+    """
+    skills = model.sc.technicians.skill
+    if not skills or not hasattr(model, "skill"):
+        return
+    minute = (model.callers.t % DAY) / 60
+    known = answered & (model.skill >= 0) & ~np.isnan(reply_due) & (
+        ~np.isnan(reply) | (reply_due <= model.end))
+    met = known & (reply <= reply_due)
+    for k, skill in enumerate(skills):
+        for j, shift in enumerate(skill.shift):
+            inside = (minute - shift.start_min) % 1440 < shift.length_min
+            mask = known & (model.skill == k) & inside
+            if mask.any():
+                metrics[f"tech:{k}:{j}"] = float(met[mask].sum() / mask.sum())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,26 +125,31 @@ def _local_executor(workers: int | None) -> Executor | None:
 
 def iter_replications(scenario: Scenario, reps: Iterable[int], seed: int,
                       workers: int | None = None, scheduler: Any = None,
-                      keep_tickets: bool = False) -> Iterator[ReplicationResult]:
-    """Results as they finish (order not guaranteed); stop early by leaving the loop."""
+                      keep_tickets: bool = False,
+                      executor: Executor | None = None) -> Iterator[ReplicationResult]:
+    """Results as they finish (order not guaranteed); stop early by leaving the loop.
+
+    `executor` reuses a caller's process pool (the optimizer runs hundreds of batches).
+    """
     reps = list(reps)
     if scheduler is not None:
         yield from _dask(scenario, reps, seed, scheduler, keep_tickets)
         return
-    pool = _local_executor(workers) if len(reps) > 1 else None
+    own = executor is None
+    pool = _local_executor(workers) if own and len(reps) > 1 else executor
     if pool is None:
         for rep in reps:
             yield replicate(scenario, rep, seed, keep_tickets)
         return
-    from concurrent.futures import as_completed
-    with pool:
-        futures = [pool.submit(replicate, scenario, rep, seed, keep_tickets) for rep in reps]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+    futures = [pool.submit(replicate, scenario, rep, seed, keep_tickets) for rep in reps]
+    try:
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        for fut in futures:
+            fut.cancel()
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask(scenario: Scenario, reps: list[int], seed: int, scheduler: Any,

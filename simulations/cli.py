@@ -1,0 +1,249 @@
+"""`propdesk sim …`: run, optimize, calibrate, mmc. Thin: parse, call, print.
+
+A user's mistake (a bad scenario field, a bad option value) is one line on stderr and
+exit code 2, never a traceback, whether the group runs inside `propdesk` or alone.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.errors import DomainError
+from simulations.params import SAMPLE, Scenario, load_scenario
+
+
+class SimGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    """NaN → null for JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+@contextmanager
+def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[], None]]:
+    if quiet:
+        yield lambda: None
+        return
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def _scenario(path: str | None) -> Scenario:
+    return load_scenario(path or SAMPLE)
+
+
+def _positive(field: str, value: int | float | None) -> None:
+    if value is not None and value <= 0:
+        raise DomainError(field, f"must be positive, got {value}")
+
+
+@click.group("sim", cls=SimGroup)
+def sim() -> None:
+    """Staffing simulations 排班模拟: will this roster meet the SLA targets?"""
+
+
+@sim.command("run")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("-n", "--replications", default=10, show_default=True, type=int)
+@click.option("--seed", type=int, help="Base seed (default: the scenario's).")
+@click.option("--workers", type=int, help="Local processes (default: up to 2).")
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--plots", "plots_dir", type=click.Path(file_okay=False),
+              help="Write the charts (PNG) to this folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def run_cmd(scenario: str | None, replications: int, seed: int | None, workers: int | None,
+            scheduler: str | None, plots_dir: str | None, as_json: bool) -> None:
+    """Replications of SCENARIO (default: the sample estate) with 95 % intervals."""
+    from simulations.run import run_replications
+    from simulations.studies import headline
+
+    _positive("replications", replications)
+    _positive("workers", workers)
+    sc = _scenario(scenario)
+    with _progress(replications, "replications", as_json) as tick:
+        summary = run_replications(sc, replications, seed, workers, scheduler,
+                                   progress=lambda _r: tick())
+    if plots_dir:
+        _run_plots(sc, summary, plots_dir)
+    if as_json:
+        _json(_clean(summary.as_dict()))
+        return
+    table = Table(title=f"{sc.scenario.name} — {summary.n} replications, seed {summary.seed}")
+    for col in ("指标 metric", "mean", "95% CI"):
+        table.add_column(col)
+    for label, _key, est in headline(summary):
+        table.add_row(label, f"{est.mean:.3f}", f"{est.low:.3f} – {est.high:.3f}"
+                      if est.n > 1 else "")
+    Console().print(table)
+    shares = summary.target_share()
+    targets = Table(title="目标达成 targets met (share of replications)")
+    targets.add_column("target")
+    targets.add_column("share")
+    for key, share in shares.items():
+        targets.add_row(key, f"{share:.0%}")
+    Console().print(targets)
+    click.echo(f"all targets met in {summary.all_met_share():.0%} of replications "
+               f"(needed: {sc.targets.replication_share:.0%})")
+
+
+def _run_plots(sc: Scenario, summary: Any, folder: str) -> None:
+    from simulations import plots, studies
+
+    prof = studies.queue_profile(summary)
+    figures = {
+        "required_agents": plots.required_agents_heatmap(studies.required_by_hour(sc)),
+        "queue_week": plots.queue_over_week(prof["hours"], prof["queue"], prof["agents"],
+                                            (prof["low"], prof["high"])),
+        "deadlines": plots.deadline_attainment(studies.attainment(summary),
+                                               sc.targets.deadline_attainment),
+    }
+    for path in plots.save(figures, folder):
+        click.echo(f"wrote {path}", err=True)
+
+
+@sim.command("optimize")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("-n", "--replications", default=20, show_default=True, type=int)
+@click.option("--seed", type=int)
+@click.option("--workers", type=int)
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--json", "as_json", is_flag=True)
+def optimize_cmd(scenario: str | None, replications: int, seed: int | None,
+                 workers: int | None, scheduler: str | None, as_json: bool) -> None:
+    """The smallest roster meeting every target (Erlang C start, simulation search)."""
+    from simulations.optimize import optimize
+
+    _positive("replications", replications)
+    _positive("workers", workers)
+    sc = _scenario(scenario)
+    if as_json:
+        result = optimize(sc, replications, seed, workers, scheduler)
+    else:
+        console = Console(stderr=True)
+        with console.status("searching rosters…") as status:
+            result = optimize(sc, replications, seed, workers, scheduler,
+                              progress=lambda msg: status.update(msg))
+    if as_json:
+        _json(_clean(result.as_dict()))
+        return
+    days = ["一", "二", "三", "四", "五", "六", "日"]
+    table = Table(title=f"最小排班 smallest roster — {sc.scenario.name}")
+    table.add_column("班次 shift")
+    for d, en in zip(days, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], strict=True):
+        table.add_column(f"周{d} {en}", justify="right")
+    for name, row, start in zip(result.shift_names, result.agents, result.erlang_start,
+                                strict=True):
+        table.add_row(name, *(f"{n}" + (f" ({s})" if s != n else "")
+                              for n, s in zip(row, start, strict=True)))
+    Console().print(table)
+    click.echo("(in brackets: the Erlang C starting point where it differs)")
+    for skill, rows in zip(result.skill_names, result.technicians, strict=True):
+        click.echo(f"技术员 technicians {skill}: " + ", ".join(str(r[0]) for r in rows)
+                   + " per shift")
+    click.echo(f"agent-hours per week 坐席工时: {result.agent_hours:.0f}; "
+               f"feasible: {result.feasible}; binding target(s): {', '.join(result.binding)}")
+    click.echo(f"{result.evaluations} candidates in {result.seconds:.1f} s; minimal — "
+               "removing any one agent-shift breaks a target:")
+    for r in result.minimality:
+        click.echo(f"  − {r.what}: breaks {r.breaks} (met in {r.share_met:.0%})")
+
+
+@sim.command("mmc")
+@click.option("--arrivals-per-hour", required=True, type=float)
+@click.option("--aht-min", required=True, type=float, help="Mean handling time, minutes.")
+@click.option("--agents", required=True, type=int)
+@click.option("--days", default=365, show_default=True, type=int)
+@click.option("--target-seconds", default=20.0, show_default=True, type=float)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+def mmc_cmd(arrivals_per_hour: float, aht_min: float, agents: int, days: int,
+            target_seconds: float, seed: int, as_json: bool) -> None:
+    """Validate: the desk model on an M/M/c queue beside Erlang C."""
+    from simulations.mmc import simulate_mmc
+
+    if as_json:
+        result = simulate_mmc(arrivals_per_hour, aht_min, agents, days, target_seconds, seed)
+        _json(result)
+        return
+    with Console(stderr=True).status(f"simulating {days} days…"):
+        result = simulate_mmc(arrivals_per_hour, aht_min, agents, days, target_seconds, seed)
+    s, e = result["simulated"], result["erlang_c"]
+    table = Table(title=f"M/M/{agents}: {arrivals_per_hour:g}/h, AHT {aht_min:g} min, "
+                        f"{days} days, {s['callers']:,} callers")
+    for col in ("", "simulated 模拟", "95% CI", "Erlang C"):
+        table.add_column(col)
+    for key, label in (("p_wait", "P(wait) 需等待"),
+                       ("service_level", f"answered ≤ {target_seconds:g} s 服务水平"),
+                       ("mean_wait_s", "mean wait 平均等待 (s)")):
+        low, high = s[f"{key}_ci95"]
+        table.add_row(label, f"{s[key]:.4f}", f"{low:.4f} – {high:.4f}", f"{e[key]:.4f}")
+    Console().print(table)
+
+
+@sim.command("calibrate")
+@click.option("--months", default=6, show_default=True, type=int)
+@click.option("--db", "db_url", envvar="PROPDESK_DATABASE_URL", metavar="URL",
+              help="Ticket store to read (default sqlite:///propdesk.db).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="Read received_at,channel,category[,severity] rows instead.")
+@click.option("--until", help="End of the window (ISO 8601; default now).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Site configuration (its time zone places the hours).")
+def calibrate_cmd(months: int, db_url: str | None, csv_path: str | None, until: str | None,
+                  config_path: str | None) -> None:
+    """Print a scenario whose arrivals are the last N months' tickets, by hour of week."""
+    from core.config import load_config
+    from core.times import parse_time
+    from simulations.calibrate import (
+        calibrate,
+        records_from_csv,
+        records_from_store,
+        to_toml,
+        window,
+    )
+
+    config = load_config(config_path)
+    end = parse_time(until, config.tz, "until") if until else None
+    since, stop = window(months, end)
+    records = (records_from_csv(csv_path, config.tz) if csv_path
+               else records_from_store(db_url, since, stop))
+    profile = calibrate(records, since, stop, config.tz)
+    if not profile.records:
+        raise DomainError("months", f"no tickets received between {since:%Y-%m-%d} and "
+                          f"{stop:%Y-%m-%d}")
+    click.echo(to_toml(profile), nl=False)
+
