@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from core.fonts import configure_matplotlib
-from core.labels import builtin_categories
+from core.labels import SEVERITIES, builtin_categories
 
 CJK = configure_matplotlib()
 WEEKDAYS = (("一", "Mon"), ("二", "Tue"), ("三", "Wed"), ("四", "Thu"), ("五", "Fri"),
@@ -103,9 +103,10 @@ def deadline_attainment(shares: dict[str, tuple[float, float, float]],
         category, _, severity = policy.partition(".")
         zh = cats.terms[category].zh if category in cats else ("其他" if policy else "")
         en = category if category in cats else (policy or "")
-        sev = f" {severity}" if severity else ""
+        sev_zh = SEVERITIES.terms[severity].zh if severity in SEVERITIES else severity
         czh, cen = clocks.get(clock, (clock, clock))
-        names.append(_l(f"{zh}{sev} {czh}", f"{en}{sev} {cen}"))
+        names.append(_l(" ".join(p for p in (zh, sev_zh, czh) if p),
+                        " ".join(p for p in (en, severity, cen) if p)))
         means.append(100 * mean)
         errs[0].append(100 * (mean - low) if low == low else 0)
         errs[1].append(100 * (high - mean) if high == high else 0)
