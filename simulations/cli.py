@@ -26,6 +26,8 @@ class SimGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DomainError as exc:
+            if ctx.parent is not None:
+                raise  # inside `propdesk`, whose group maps it the same way
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
 

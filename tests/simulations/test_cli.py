@@ -79,3 +79,13 @@ def test_calibrate_from_csv(tmp_path):
                  "--until", "2026-11-16T00:00")
     assert res.exit_code == 0, res.output
     assert 'channel = "phone"' in res.output and 'severity = "major"' in res.output
+
+
+def test_errors_inside_propdesk_exit_2_too():
+    from core.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["sim", "mmc", "--arrivals-per-hour", "120", "--aht-min", "4",
+                                   "--agents", "8"])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [res.output.strip()]
+    assert res.output.startswith("error: agents:")
