@@ -80,10 +80,35 @@ class SLASection(_Strict):
         return value
 
 
+def _check_durations(value: dict[str, str] | str | None) -> Any:
+    for text in ([value] if isinstance(value, str) else (value or {}).values()):
+        Duration.parse(text)
+    return value
+
+
 class FollowupSection(_Strict):
+    """SPEC §4: who is followed up (回访), when, by whom."""
+
     rates: dict[str, float] = Field(default_factory=lambda: {
         "complaint": 1.0, "repair": 0.3, "paid_service": 1.0, "default": 0.1})
     in_person_min: float = Field(0.01, ge=0, le=1)
+    #: the sample is a pure function of (seed, ticket number, round): reproducible and fair
+    seed: int = 20260101
+    #: followed up whatever the rate: "category.severity", "category.topic", "category.nature"
+    always: list[str] = Field(default_factory=lambda: [
+        "repair.urgent", "repair.water_leak", "repair.important"])
+    #: how long after resolution (complaints: after closing) the follow-up is due
+    within: dict[str, str] = Field(default_factory=lambda: {
+        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "10wd"})
+    #: complaints: a tracked first call after intake, e.g. "24h"; off by default because the
+    #: complaint reply clock (2 h / 1 working day) already asks for that call sooner
+    first_call: str | None = None
+    urgent: str = "24h"                # emergency repairs (急修)
+    after_rain: str = "1wd"            # leak repairs: after the first rainy day
+    second: str = "60d"                # major engineering repairs: a second follow-up
+    after_redo: str = "24h"            # a repair redone after a dissatisfied answer
+    attempts: int = Field(3, ge=1)     # unreachable attempts before escalation
+    retry_after: str = "4h"
 
     @field_validator("rates")
     @classmethod
@@ -92,6 +117,38 @@ class FollowupSection(_Strict):
             if not 0 <= rate <= 1:
                 raise ValueError(f"rate for {key!r} must be between 0 and 1, got {rate}")
         return value
+
+    _durations = field_validator("within", "first_call", "urgent", "after_rain", "second",
+                                 "after_redo", "retry_after")(_check_durations)
+
+    def rate_for(self, category: str, keys: list[str]) -> tuple[str, float]:
+        """The rate that applies: an `always` key, then the category's rate, then default."""
+        for key in keys:
+            if key in self.always:
+                return key, 1.0
+        if category in self.rates:
+            return category, self.rates[category]
+        return "default", self.rates.get("default", 0.0)
+
+
+class WarningsSection(_Strict):
+    """SPEC §5 warnings; the SPEC gives "3 or more times", the rest are site defaults."""
+
+    rising_ratio: float = Field(0.2, ge=0)   # complaints up 20 % or more on a comparison
+    rising_min: int = Field(5, ge=1)         # ... and by at least this many
+    repeat_count: int = Field(3, ge=2)       # the same matter 3 or more times → CAPA
+    repeat_window: str = "90d"
+    group_households: int = Field(3, ge=2)   # N households on one topic within T → 群诉风险
+    group_window: str = "24h"
+    group_categories: list[str] = Field(default_factory=lambda: ["complaint", "issue_report"])
+
+    _durations = field_validator("repeat_window", "group_window")(_check_durations)
+
+
+class TopicDef(_Strict):
+    zh: str
+    en: str
+    keywords: list[str] = Field(default_factory=list)
 
 
 class CalendarDay(_Strict):
@@ -117,6 +174,19 @@ class PluginsSection(_Strict):
     dir: str | None = None
 
 
+class ServiceSection(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    #: seconds between passes of the SLA watcher
+    watch_interval: float = Field(30, gt=0)
+    #: largest request body accepted (bytes)
+    body_limit: int = Field(64 * 1024, ge=1024)
+    webhook_timeout: float = Field(5, gt=0)
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    #: first retry after this many seconds, doubling each time
+    webhook_backoff: float = Field(10, gt=0)
+
+
 class Config(_Strict):
     site: SiteSection = Field(default_factory=SiteSection)
     sla: SLASection = Field(default_factory=SLASection)
@@ -124,6 +194,10 @@ class Config(_Strict):
     calendar: CalendarSection = Field(default_factory=CalendarSection)
     tickets: TicketsSection = Field(default_factory=TicketsSection)
     plugins: PluginsSection = Field(default_factory=PluginsSection)
+    service: ServiceSection = Field(default_factory=ServiceSection)
+    warnings: WarningsSection = Field(default_factory=WarningsSection)
+    #: extra topics or keywords on top of the default taxonomy (`core.topics`)
+    topics: dict[str, TopicDef] = Field(default_factory=dict)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -138,3 +138,35 @@ def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
     (1–5), fixed, comment, and `reopened` (True when the answer reopened the ticket).
     Fires after commit.
     """
+
+
+@hookspec
+def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any]) -> None:
+    """A follow-up (回访) was put in the queue: a ticket was resolved and drawn, or closed.
+
+    `ticket`: the ticket (without history). `task`: kind (standard, urgent, leak, second,
+    redo, first_call), status (open; or waiting for the ticket's closing or the first
+    rainy day), owner_role, assignee, method ("visit" when it must be in person), due_at,
+    reason, rate and draw. Fires after commit.
+    """
+
+
+@hookspec
+def followup_escalated(ticket: dict[str, Any], task: dict[str, Any]) -> None:
+    """A follow-up reached nobody the configured number of times and moved up a role.
+
+    `ticket`: the ticket (without history). `task`: as in `followup_scheduled`, with the
+    new owner_role, attempts and escalation_level. Fires after commit.
+    """
+
+
+@hookspec
+def warning_raised(warning: dict[str, Any]) -> None:
+    """A SPEC §5 warning was raised; each fires once.
+
+    `warning`: kind (rising, repeat, group), label, topic, to (the role warned: the site
+    manager for a group complaint), raised_at, ticket and data (counts, threshold, window,
+    ticket numbers; the CAPA number for a repeat matter). Group-complaint and repeat-matter
+    warnings fire after the intake that raised them commits; rising complaints when a
+    report of the period is first built.
+    """

@@ -5,7 +5,7 @@ Times are stored in UTC (`UTCDateTime`); the site's zone is applied on display.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -246,3 +246,130 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+
+# --------------------------------------------------------------------------- follow-ups, warnings
+
+_OPEN_TASK = text("status = 'open'")
+
+
+class FollowupTask(Base):
+    """One follow-up the queue owes a ticket, or the recorded decision not to sample it.
+
+    `status`: waiting (for the ticket's closing or the first rainy day), open (its clock
+    runs), done, skipped (not drawn: `draw` ≥ `rate`), cancelled (the ticket reopened).
+    The clock columns mirror `SLAClock` so the deadline check treats both alike.
+    """
+
+    __tablename__ = "followup_tasks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    round: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    waits_for: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))
+    rate: Mapped[float | None]
+    draw: Mapped[float | None]
+    owner_role: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    method: Mapped[str | None] = mapped_column(String(16))
+    policy: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    at_risk_at: Mapped[datetime | None]
+    at_risk_noted_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    done_at: Mapped[datetime | None]
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id"))
+
+    ticket: Mapped[Ticket] = relationship(lazy="joined")
+    assignee: Mapped[Staff | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "round", name="uq_followup_task"),
+        Index("ix_followup_tasks_ticket", "ticket_id"),
+        Index("ix_followup_tasks_open_due", "due_at", sqlite_where=_OPEN_TASK,
+              postgresql_where=_OPEN_TASK),
+        Index("ix_followup_tasks_open_risk", "at_risk_at", sqlite_where=_OPEN_TASK,
+              postgresql_where=_OPEN_TASK),
+        Index("ix_followup_tasks_category_created", "category", "created_at"),
+        Index("ix_followup_tasks_waiting", "status", "waits_for"),
+    )
+
+
+class RainyDay(Base):
+    """A day the site marked rainy: leak repairs are followed up after the first one (SPEC §4)."""
+
+    __tablename__ = "rainy_days"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    marked_by: Mapped[str | None] = mapped_column(String(64))
+    marked_at: Mapped[datetime]
+
+
+class TicketTopic(Base):
+    """A ticket's topic code from the site taxonomy, written at intake for the warning checks."""
+
+    __tablename__ = "ticket_topics"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    location: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_ticket_topics_unit", "topic", "unit_id", "received_at"),
+        Index("ix_ticket_topics_location", "topic", "location", "received_at"),
+        Index("ix_ticket_topics_received", "topic", "received_at"),
+    )
+
+
+class Alert(Base):
+    """A warning raised (SPEC §5): rising complaints, a repeat matter, group-complaint risk."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(160))
+    topic: Mapped[str | None] = mapped_column(String(32))
+    to_role: Mapped[str] = mapped_column(String(16))
+    raised_at: Mapped[datetime]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    capa_id: Mapped[int | None] = mapped_column(ForeignKey("capa_records.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_alerts_kind_key", "kind", "key", "raised_at"),
+                      Index("ix_alerts_raised", "raised_at"))
+
+
+class Capa(Base):
+    """A corrective and preventive action record (纠正与预防措施): owner, cause, actions, check."""
+
+    __tablename__ = "capa_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[str] = mapped_column(String(24))
+    topic: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    location: Mapped[str | None] = mapped_column(String(128))
+    tickets: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    cause: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[str | None] = mapped_column(Text)
+    verification: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    history: Mapped[list[Any]] = mapped_column(default=list)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    owner: Mapped[Staff | None] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_capa_match", "source", "topic", "state"),
+                      Index("ix_capa_opened", "opened_at"))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import clocks
+from core import clocks, reactions
 from core.directory import departments, get_staff, get_unit
 from core.errors import DomainError, NotFound, TransitionRefused
 from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, STATES
@@ -112,6 +112,7 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
             _record(s, ticket, "resolved", received, owner.name,
                     {"result": answer, "on_the_spot": True, "clocks_met": met})
         s.flush()
+        reactions.after_intake(desk, s, ticket)  # topic, warnings, follow-ups (core/reactions.py)
         view = ticket_view(s, ticket, desk.tz)
     notify(desk.pm, "ticket_created", ticket=view)
     return view
@@ -169,6 +170,7 @@ def _act(desk: Desk, number: str, action: str, actor: str | None, at: str | date
         from_state = ticket.state
         _guard(desk, ticket, action, act.actor, data)
         body(act)
+        reactions.after_action(act, action, from_state)  # the follow-up queue
         s.flush()
         view = ticket_view(s, ticket, desk.tz)
     for ev in act.events:

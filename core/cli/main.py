@@ -105,9 +105,9 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
 
 
 def _register() -> None:
-    from core.cli import admin, tickets
+    from core.cli import admin, followups, reports, tickets
 
-    for command in (*admin.COMMANDS, tickets.ticket, tickets.followup):
+    for command in (*admin.COMMANDS, tickets.ticket, followups.followup, *reports.COMMANDS):
         cli.add_command(command)
 
 

@@ -1,4 +1,4 @@
-"""`propdesk ticket ...` and `propdesk followup ...`."""
+"""`propdesk ticket ...` (follow-ups are in `core.cli.followups`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from core import followups, queries, tickets
+from core import queries, tickets
 from core.cli.main import Context
 from core.cli.output import echo_json, ticket_block, ticket_rows
 from core.labels import STATES
@@ -168,23 +168,3 @@ def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
     else:
         click.echo(f"imported {result['imported']} tickets from {file}")
 
-
-@click.group()
-def followup() -> None:
-    """Follow-up calls and visits (回访)."""
-
-
-@followup.command("record")
-@click.argument("number")
-@click.option("--method", required=True, help="phone/电话, visit/上门, letter/信函, email/邮件.")
-@click.option("--satisfaction", required=True, type=int, help="1 (very dissatisfied) … 5.")
-@click.option("--fixed/--not-fixed", default=None, help="Is the issue really fixed?")
-@click.option("--comment")
-@AT
-@JSON
-@pass_ctx
-def record(ctx: Context, number: str, at: str | None, as_json: bool, **kw: Any) -> None:
-    """Record a follow-up; dissatisfied (≤2) or not fixed reopens the ticket."""
-    view = followups.record(ctx.desk, number, actor=ctx.actor, at=at, **kw)
-    _done(ctx, view, as_json, "reopened after follow-up" if view["followup"]["reopened"]
-          else "follow-up recorded")

@@ -1,0 +1,185 @@
+"""Warnings (SPEC §5): group-complaint risk and repeat matters at intake; rising complaints.
+
+Why at intake: a group complaint must reach the site manager "at once", and the third
+complaint about the same matter is the moment a corrective action is owed. The check
+costs two or three indexed queries on `ticket_topics` (target ≤ 5 ms a ticket). Rising
+complaints are a comparison of periods, so they are checked when a report is built.
+Every warning is stored once (`alerts`) and announced through `warning_raised`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import sla
+from core.models import Alert, Capa, Ticket, TicketTopic
+from core.plugins import notify
+from core.times import show
+from core.topics import OTHER, taxonomy
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+Later = Callable[[dict[str, Any]], None]
+KINDS = {"rising": ("投诉上升", "rising complaints"),
+         "repeat": ("重复事项", "repeat matter"),
+         "group": ("群诉风险", "group-complaint risk")}
+
+
+def check_intake(desk: Desk, s: Session, t: Ticket) -> list[Later]:
+    """Store the ticket's topic, then look for a group complaint and a repeat matter."""
+    topic = taxonomy(desk.config).classify(t.topic, t.summary)
+    location = (t.location or "").strip()[:128] or None
+    s.add(TicketTopic(ticket_id=t.id, topic=topic, category=t.category, unit_id=t.unit_id,
+                      location=location, received_at=t.received_at))
+    if topic == OTHER:
+        return []
+    s.flush()
+    warnings = [w for w in (_group(desk, s, t, topic), _repeat(desk, s, t, topic, location))
+                if w is not None]
+    if not warnings:
+        return []
+
+    def fire(ticket: dict[str, Any]) -> None:
+        for w in warnings:
+            notify(desk.pm, "warning_raised", warning=w)
+    return [fire]
+
+
+def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | None:
+    w = desk.config.warnings
+    if t.category not in w.group_categories or t.unit_id is None:
+        return None
+    span = sla.Duration.parse(w.group_window).wall
+    since = t.received_at - span
+    households = s.scalar(select(func.count(func.distinct(TicketTopic.unit_id))).where(
+        TicketTopic.topic == topic, TicketTopic.received_at > since,
+        TicketTopic.received_at <= t.received_at, TicketTopic.unit_id.is_not(None),
+        TicketTopic.category.in_(w.group_categories))) or 0
+    if households < w.group_households:
+        return None
+    key = f"group:{topic}"
+    if s.scalar(select(Alert.id).where(Alert.kind == "group", Alert.key == key,
+                                       Alert.raised_at > since).limit(1)):
+        return None  # already warned for this burst
+    numbers = list(s.scalars(select(Ticket.number).join(
+        TicketTopic, TicketTopic.ticket_id == Ticket.id).where(
+        TicketTopic.topic == topic, TicketTopic.received_at > since,
+        TicketTopic.received_at <= t.received_at,
+        TicketTopic.category.in_(w.group_categories)).order_by(Ticket.id)))
+    data = {"households": households, "threshold": w.group_households,
+            "window": w.group_window, "tickets": numbers}
+    alert = _raise(desk, s, "group", key, topic, "manager", t, data)
+    from core.tickets import _record
+
+    _record(s, t, "notified", t.received_at, "system", {
+        "to": "manager", "why": f"group-complaint risk (群诉风险): {households} households on "
+        f"{taxonomy(desk.config).label(topic)} within {w.group_window}"})
+    return alert
+
+
+def _repeat(desk: Desk, s: Session, t: Ticket, topic: str,
+            location: str | None) -> dict[str, Any] | None:
+    if t.category not in ("complaint", "repair"):
+        return None
+    w = desk.config.warnings
+    source = f"repeat_{t.category}"
+    since = t.received_at - sla.Duration.parse(w.repeat_window).wall
+    where = [TicketTopic.topic == topic, TicketTopic.category == t.category,
+             TicketTopic.received_at > since, TicketTopic.received_at <= t.received_at]
+    if t.unit_id is not None:
+        where.append(TicketTopic.unit_id == t.unit_id)
+        place = (Capa.unit_id == t.unit_id)
+    elif location:
+        where += [TicketTopic.unit_id.is_(None), TicketTopic.location == location]
+        place = (Capa.location == location) & Capa.unit_id.is_(None)
+    else:
+        return None
+    numbers = list(s.scalars(select(Ticket.number).join(
+        TicketTopic, TicketTopic.ticket_id == Ticket.id).where(*where).order_by(Ticket.id)))
+    if len(numbers) < w.repeat_count:
+        return None
+    capa = s.scalar(select(Capa).where(Capa.source == source, Capa.topic == topic, place,
+                                       Capa.state != "closed").limit(1))
+    if capa is not None:  # the open corrective action gathers the new occurrence
+        capa.tickets = [*capa.tickets, t.number]
+        capa.history = [*capa.history, {"at": show(t.received_at, desk.tz), "by": "system",
+                                         "change": {"ticket": t.number}}]
+        return None
+    from core.capa import open_capa
+
+    capa = open_capa(desk, s, source, topic, t, location, numbers)
+    data = {"count": len(numbers), "threshold": w.repeat_count, "window": w.repeat_window,
+            "tickets": numbers, "capa": capa.number, "unit": t.unit.code if t.unit else None,
+            "location": location, "category": t.category}
+    key = f"{source}:{topic}:{t.unit_id or location}"
+    return _raise(desk, s, "repeat", key, topic, "supervisor", t, data, capa.id)
+
+
+def _raise(desk: Desk, s: Session, kind: str, key: str, topic: str | None, to_role: str,
+           t: Ticket | None, data: dict[str, Any], capa_id: int | None = None,
+           at: datetime | None = None) -> dict[str, Any]:
+    at = at or (t.received_at if t is not None else desk.now())
+    alert = Alert(kind=kind, key=key[:160], topic=topic, to_role=to_role, raised_at=at,
+                  ticket_id=t.id if t is not None else None, capa_id=capa_id, data=data)
+    s.add(alert)
+    s.flush()
+    return alert_view(alert, desk, t.number if t is not None else None)
+
+
+def alert_view(alert: Alert, desk: Desk, number: str | None = None) -> dict[str, Any]:
+    zh, en = KINDS[alert.kind]
+    tax = taxonomy(desk.config)
+    return {"id": alert.id, "kind": alert.kind, "label": f"{zh} {en}", "topic": alert.topic,
+            "topic_label": tax.label(alert.topic) if alert.topic else None,
+            "to": alert.to_role, "raised_at": show(alert.raised_at, desk.tz),
+            "ticket": number, "data": alert.data}
+
+
+def rising(desk: Desk, current: dict[str, int], previous: dict[str, int],
+           last_year: dict[str, int]) -> list[dict[str, Any]]:
+    """Complaint counts (key "total" and topic codes) rising beyond the configured threshold.
+
+    Rising means: at least `rising_min` more than the comparison *and* at least
+    `rising_ratio` above it (from zero, the count alone must reach `rising_min`).
+    """
+    w = desk.config.warnings
+    out = []
+    for scope, now_n in current.items():
+        for against, table in (("previous", previous), ("last_year", last_year)):
+            before = table.get(scope, 0)
+            if now_n - before >= w.rising_min and now_n >= before * (1 + w.rising_ratio):
+                out.append({"scope": scope, "against": against, "count": now_n,
+                            "before": before,
+                            "change": None if before == 0 else round(now_n / before - 1, 4)})
+    return out
+
+
+def record_rising(desk: Desk, period: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store and announce each rising warning once per period (reports are built often)."""
+    new: list[dict[str, Any]] = []
+    with desk.write() as s:
+        for item in found:
+            key = f"rising:{period}:{item['scope']}:{item['against']}"
+            if s.scalar(select(Alert.id).where(Alert.kind == "rising", Alert.key == key)):
+                continue
+            topic = None if item["scope"] == "total" else item["scope"]
+            new.append(_raise(desk, s, "rising", key, topic, "supervisor", None,
+                              {"period": period} | item, at=desk.now()))
+    for w in new:
+        notify(desk.pm, "warning_raised", warning=w)
+    return new
+
+
+def list_alerts(desk: Desk, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        rows = s.execute(select(Alert, Ticket.number).outerjoin(
+            Ticket, Ticket.id == Alert.ticket_id).where(
+            Alert.raised_at >= start, Alert.raised_at < end).order_by(Alert.raised_at,
+                                                                      Alert.id))
+        return [alert_view(a, desk, n) for a, n in rows]
