@@ -156,7 +156,7 @@ def build(desk: Desk, period: Period, *, trend_months: int = 13,
                               [t.code for t in tax.vocabulary]),
             "by_state": _rows(_group(s, Ticket.state, cur), STATES.label,
                               [t.code for t in STATES]),
-            "on_time": _on_time(s, cur, min(now, hi)),
+            "on_time": _on_time(s, cur, now),
             "followup": _followup(desk, s, cur),
             "satisfaction": _satisfaction(s, lo, hi),
         }
@@ -214,7 +214,8 @@ def _topics(s: Session, tax: Any, where: Any) -> dict[str, int]:
 
 
 def _on_time(s: Session, where: Any, cutoff: datetime) -> dict[str, Any]:
-    """Clocks of the period's tickets: met by the deadline, late (met late or overdue), open."""
+    """Clocks of the period's tickets: met in time, late (met late, or unmet and past due
+    when the report is built), open (unmet, not yet due)."""
     on_time = func.sum(case((and_(SLAClock.met_at.is_not(None),
                                   SLAClock.met_at <= SLAClock.due_at), 1), else_=0))
     late = func.sum(case((or_(SLAClock.met_at > SLAClock.due_at,

@@ -1,0 +1,71 @@
+"""Follow-up queue routes (回访): the queue, unreachable attempts, rainy days, backlog.
+
+Recording a verdict is `POST /tickets/{number}/followups` (core/api/tickets.py); these
+routes are thin over `core.followups`. Include with `app.include_router(followups.router)`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from core import followups
+from core.api.deps import DeskDep, require_roles
+from core.models import Staff
+
+router = APIRouter(tags=["follow-ups 回访"])
+Desk_ = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager"))]
+Leads = Annotated[Staff, Depends(require_roles("supervisor", "manager"))]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UnreachableIn(_In):
+    method: str = "phone"
+    note: str | None = Field(None, max_length=500)
+    at: str | None = None
+
+
+class RainIn(_In):
+    day: str = Field(..., max_length=10, examples=["2026-11-21"])
+
+
+class PlanIn(_In):
+    since: str | None = None
+
+
+@router.get("/followups")
+def due(desk: DeskDep, staff: Desk_, mine: bool = False, overdue: bool = False,
+        waiting: bool = False,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    """The queue, earliest due first (`mine`: assigned to me or to my role)."""
+    return followups.due(desk, mine=staff.name if mine else None, overdue=overdue,
+                         waiting=waiting, limit=limit)
+
+
+@router.post("/followups/{number}/unreachable")
+def unreachable(number: str, body: UnreachableIn, desk: DeskDep,
+                staff: Desk_) -> dict[str, Any]:
+    """Nobody answered: count the attempt; the configured last one escalates."""
+    return followups.unreachable(desk, number, actor=staff.name, **body.model_dump())
+
+
+@router.get("/rainy-days")
+def rainy_days(desk: DeskDep, staff: Desk_) -> list[str]:
+    return followups.rainy_days(desk)
+
+
+@router.post("/rainy-days", status_code=201)
+def mark_rainy(body: RainIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+    """Mark a rainy day: leak repairs finished before it become due after it."""
+    return followups.mark_rainy(desk, body.day, actor=staff.name)
+
+
+@router.post("/followups/plan")
+def plan(body: PlanIn, desk: DeskDep, staff: Leads) -> dict[str, int]:
+    """Decide follow-ups for resolved tickets that have none (e.g. after an import)."""
+    return followups.plan_backlog(desk, since=body.since)
