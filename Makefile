@@ -17,7 +17,9 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	test -f propdesk.db || $(BIN)/propdesk init --demo
-	$(BIN)/propdesk ticket list
+	$(BIN)/propdesk db upgrade
+	@echo "API token for the demo front desk (王芳): $$($(BIN)/propdesk token create --staff 王芳 2>/dev/null)"
+	$(BIN)/propdesk serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

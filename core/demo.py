@@ -71,7 +71,7 @@ def load_demo(desk: Desk, seed: int = 20261001, days: int = 28, per_day: int = 8
                     phone = f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
                     units.append({"code": code, "building": building, "owner_name": owner,
                                   "owner_phone": phone})
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         s.execute(Unit.__table__.insert(), units)
     now = desk.now()
     start = now - timedelta(days=days)
@@ -135,7 +135,8 @@ def _life(desk: Desk, rng: random.Random, scenario: tuple, unit: str, received: 
     tickets.report(desk, number, True, satisfaction=rng.choice([4, 5]), actor=agent, at=at)
     if (at := step(rng.uniform(0.1, 2))) is None:
         return
-    tickets.close(desk, number, actor=agent, at=at)
+    closer = "刘洋" if severity == "major" else agent  # major complaints: the supervisor
+    tickets.close(desk, number, actor=closer, at=at)
     if category in ("complaint", "paid_service") and (at := step(rng.uniform(4, 48))):
         followups.record(desk, number, method="phone", satisfaction=rng.choice([4, 5, 5]),
                          fixed=True, actor="刘洋", at=at)

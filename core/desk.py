@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,6 +28,27 @@ class Desk:
     engine: Engine
     pm: pluggy.PluginManager
     now: Callable[[], datetime] = field(default=utcnow)
+
+    def __post_init__(self) -> None:
+        from core.webhooks import WebhookPlugin
+
+        if self.pm.get_plugin("core.webhooks") is None:  # built-in, needs this site's database
+            self.pm.register(WebhookPlugin(self), name="core.webhooks")
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction. On SQLite, writers of this process queue on a lock instead
+        of colliding on the database lock, whose busy handler sleeps in growing steps."""
+        if self.engine.dialect.name == "sqlite":
+            with self._write_lock, self.sessions.begin() as session:
+                yield session
+        else:
+            with self.sessions.begin() as session:
+                yield session
+
+    @cached_property
+    def _write_lock(self) -> threading.Lock:
+        return threading.Lock()
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -44,7 +44,7 @@ def add_unit(desk: Desk, code: str, owner: str | None = None,
              phone: str | None = None) -> dict[str, Any]:
     code, building = parse_unit_code(code)
     phone = check_phone(phone)
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         if s.scalar(select(Unit.id).where(Unit.code == code)):
             raise DomainError("unit", f"unit {code} already exists")
         unit = Unit(code=code, building=building, owner_name=owner or None, owner_phone=phone)
@@ -67,7 +67,7 @@ def import_units(desk: Desk, path: Path) -> int:
                 raise DomainError(exc.field, f"line {line}: {exc.message}") from None
             rows.append({"code": code, "building": building,
                          "owner_name": row.get("owner") or None, "owner_phone": phone})
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         existing = set(s.scalars(select(Unit.code)))
         seen: set[str] = set()
         for line, row in enumerate(rows, start=2):
@@ -84,7 +84,7 @@ def add_staff(desk: Desk, name: str, role: str, department: str | None = None) -
     if not name:
         raise DomainError("name", "a staff member needs a name")
     role = ROLES.parse(role)
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         if s.scalar(select(Staff.id).where(Staff.name == name)):
             raise DomainError("name", f"staff member {name} already exists")
         staff = Staff(name=name, role=role, department=department or None, active=True)

@@ -29,5 +29,11 @@ class TransitionRefused(DomainError):
     status = 409
 
 
+class Conflict(DomainError):
+    """A stale version or a reused idempotency key (HTTP 409)."""
+
+    status = 409
+
+
 class ConfigError(DomainError):
     """The site configuration file is unreadable or has a bad key."""

@@ -31,7 +31,7 @@ DONE_STATES = ("resolved", "reported", "closed")
 
 
 def import_csv(desk: Desk, path: Path, batch: int = 5000, by: str | None = None) -> dict[str, Any]:
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         units = dict(s.execute(select(Unit.code, Unit.id)).all())
         staff = dict(s.execute(select(Staff.name, Staff.id)).all())
         existing = set(s.scalars(select(Ticket.number)))

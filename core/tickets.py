@@ -10,19 +10,22 @@ Plugins may veto an action (`validate_transition`); notifications fire after com
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clocks, reactions
+from core import clocks, permissions, reactions
 from core.directory import departments, get_staff, get_unit
-from core.errors import DomainError, NotFound, TransitionRefused
+from core.errors import Conflict, DomainError, NotFound, TransitionRefused
 from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, STATES
-from core.models import Counter, Staff, Ticket, TicketEvent
+from core.models import Counter, IdempotencyKey, Staff, Ticket, TicketEvent
 from core.plugins import notify
 from core.times import FUTURE_TOLERANCE, parse_time, utcnow
 from core.views import event_view, ticket_view
@@ -69,10 +72,16 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
            channel: str = "phone", nature: str | None = None, topic: str | None = None,
            unit: str | None = None, location: str | None = None, reporter: str | None = None,
            by: str | None = None, at: str | datetime | None = None,
-           answer: str | None = None) -> dict[str, Any]:
-    """Take in one piece of customer information; `answer` resolves it on the spot."""
+           answer: str | None = None, actor: str | None = None,
+           idempotency_key: str | None = None) -> dict[str, Any]:
+    """Take in one piece of customer information; `answer` resolves it on the spot.
+
+    With `idempotency_key`, the same key returns the ticket it first made (`replayed`
+    is then true in the result) instead of a second ticket.
+    """
     if not summary or not summary.strip():
         raise DomainError("summary", "say what the customer reported")
+    by = by or actor
     if not by:
         raise DomainError("by", "name the staff member who received it (首接人): --by or --as")
     fields = classify_fields(desk, category, severity, nature, channel)
@@ -90,32 +99,76 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
     received = parse_time(at, desk.tz) if at is not None else now
     if received > now + FUTURE_TOLERANCE:
         raise DomainError("at", "a ticket cannot be received in the future")
-    with desk.sessions.begin() as s:
-        owner = get_staff(s, by, "by")
-        ticket = Ticket(
-            number=next_number(s, desk, received), channel=fields["channel"],
-            category=fields["category"], nature=fields["nature"], severity=fields["severity"],
-            topic=fields["topic"], unit=get_unit(s, unit) if unit else None,
-            location=(location or "").strip() or None, reporter=reporter or None,
-            summary=fields["summary"], owner=owner, state="received", received_at=received,
-            recorded_at=now, reopen_count=0, escalation_level=0)
-        s.add(ticket)
-        clocks.start_all(desk, ticket, fields, received)
-        s.flush()
-        _record(s, ticket, "received", received, owner.name, _intake_data(fields, ticket))
-        if ticket.nature == "important":
-            _record(s, ticket, "notified", received, SYSTEM,
-                    {"to": _escalation_role(ticket), "why": "important information (重要)"})
-        if answer is not None:
-            ticket.state, ticket.result = "resolved", answer
-            met = clocks.meet(ticket, "reply", received) + clocks.meet(ticket, "resolve", received)
-            _record(s, ticket, "resolved", received, owner.name,
-                    {"result": answer, "on_the_spot": True, "clocks_met": met})
-        s.flush()
-        reactions.after_intake(desk, s, ticket)  # topic, warnings, follow-ups (core/reactions.py)
-        view = ticket_view(s, ticket, desk.tz)
+    request_hash = _fingerprint(fields, received if at is not None else None, by, reporter,
+                                answer)
+    try:
+        with desk.write() as s:
+            if idempotency_key:
+                earlier = _replay(s, desk, idempotency_key, request_hash)
+                if earlier is not None:
+                    return earlier
+            view = _create(desk, s, fields, by, actor, unit, location, reporter, received, now,
+                           answer)
+            if idempotency_key:
+                s.add(IdempotencyKey(key=idempotency_key, request_hash=request_hash,
+                                     ticket_id=s.scalar(select(Ticket.id).where(
+                                         Ticket.number == view["number"])), created_at=now))
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        with desk.sessions() as s:  # a concurrent request with the same key won the race
+            earlier = _replay(s, desk, idempotency_key, request_hash)
+        if earlier is None:
+            raise
+        return earlier
     notify(desk.pm, "ticket_created", ticket=view)
     return view
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True,
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(s: Session, desk: Desk, key: str, request_hash: str) -> dict[str, Any] | None:
+    row = s.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise Conflict("Idempotency-Key", "this key was used for a different request")
+    ticket = s.get(Ticket, row.ticket_id)
+    assert ticket is not None
+    return ticket_view(s, ticket, desk.tz) | {"replayed": True}
+
+
+def _create(desk: Desk, s: Session, fields: dict[str, Any], by: str, actor: str | None,
+            unit: str | None, location: str | None, reporter: str | None, received: datetime,
+            now: datetime, answer: str | None) -> dict[str, Any]:
+    """The new ticket, its clocks and first events, inside the caller's transaction."""
+    permissions.check(_actor(s, actor), "intake")
+    owner = get_staff(s, by, "by")
+    ticket = Ticket(
+        number=next_number(s, desk, received), channel=fields["channel"],
+        category=fields["category"], nature=fields["nature"], severity=fields["severity"],
+        topic=fields["topic"], unit=get_unit(s, unit) if unit else None,
+        location=(location or "").strip() or None, reporter=reporter or None,
+        summary=fields["summary"], owner=owner, state="received", received_at=received,
+        recorded_at=now, reopen_count=0, escalation_level=0)
+    s.add(ticket)
+    clocks.start_all(desk, ticket, fields, received)
+    s.flush()
+    _record(s, ticket, "received", received, owner.name, _intake_data(fields, ticket))
+    if ticket.nature == "important":
+        _record(s, ticket, "notified", received, SYSTEM,
+                {"to": _escalation_role(ticket), "why": "important information (重要)"})
+    if answer is not None:
+        ticket.state, ticket.result = "resolved", answer
+        met = clocks.meet(ticket, "reply", received) + clocks.meet(ticket, "resolve", received)
+        _record(s, ticket, "resolved", received, owner.name,
+                {"result": answer, "on_the_spot": True, "clocks_met": met})
+    s.flush()
+    reactions.after_intake(desk, s, ticket)  # topic, warnings, follow-ups (core/reactions.py)
+    return ticket_view(s, ticket, desk.tz)
 
 
 def _intake_data(fields: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
@@ -155,22 +208,31 @@ class Action:
     session: Session
     ticket: Ticket
     at: datetime
-    actor: str
+    staff: Staff | None
     events: list[TicketEvent] = field(default_factory=list)
+
+    @property
+    def actor(self) -> str:
+        return self.staff.name if self.staff else SYSTEM
 
     def record(self, kind: str, data: dict[str, Any]) -> None:
         self.events.append(_record(self.session, self.ticket, kind, self.at, self.actor, data))
 
 
 def _act(desk: Desk, number: str, action: str, actor: str | None, at: str | datetime | None,
-         data: dict[str, Any], body: Callable[[Action], None]) -> dict[str, Any]:
-    with desk.sessions.begin() as s:
+         data: dict[str, Any], body: Callable[[Action], None],
+         version: int | None = None) -> dict[str, Any]:
+    with desk.write() as s:
         ticket = load(s, number)
+        if version is not None and version != ticket.version:
+            raise Conflict("version", f"ticket {number} is at version {ticket.version}, "
+                           f"not {version}: reload it and try again")
         act = Action(desk, s, ticket, _when(desk, s, ticket, at), _actor(s, actor))
         from_state = ticket.state
-        _guard(desk, ticket, action, act.actor, data)
+        _guard(desk, ticket, action, act.staff, data)
         body(act)
         reactions.after_action(act, action, from_state)  # the follow-up queue
+        ticket.version += 1
         s.flush()
         view = ticket_view(s, ticket, desk.tz)
     for ev in act.events:
@@ -179,16 +241,20 @@ def _act(desk: Desk, number: str, action: str, actor: str | None, at: str | date
     return view
 
 
-def _guard(desk: Desk, ticket: Ticket, action: str, actor: str, data: dict[str, Any]) -> None:
+def _guard(desk: Desk, ticket: Ticket, action: str, staff: Staff | None,
+           data: dict[str, Any]) -> None:
     if ticket.state not in ALLOWED[action]:
         raise TransitionRefused("state", f"cannot {action} ticket {ticket.number}: it is "
                                 f"{STATES.label(ticket.state)}")
+    permissions.check(staff, action, ticket, data)
     desk.pm.hook.validate_transition(ticket=ticket_view(None, ticket, desk.tz, events=False),
-                                     action=action, actor=actor, data=data)
+                                     action=action, actor=staff.name if staff else SYSTEM,
+                                     data=data)
 
 
 def dispatch(desk: Desk, number: str, to: str, *, actor: str | None = None,
-             at: str | datetime | None = None, note: str | None = None) -> dict[str, Any]:
+             at: str | datetime | None = None,
+             version: int | None = None, note: str | None = None) -> dict[str, Any]:
     """Send the ticket to a person (by name) or a department; the desk contacts them itself."""
     def body(a: Action) -> None:
         staff = a.session.scalar(select(Staff).where(Staff.name == to.strip()))
@@ -201,29 +267,32 @@ def dispatch(desk: Desk, number: str, to: str, *, actor: str | None = None,
         a.ticket.state = "dispatched"
         a.record("dispatched", {"to": to.strip(), "department": a.ticket.department,
                                 "note": note})
-    return _act(desk, number, "dispatch", actor, at, {"to": to}, body)
+    return _act(desk, number, "dispatch", actor, at, {"to": to}, body, version=version)
 
 
 def start(desk: Desk, number: str, *, actor: str | None = None,
-          at: str | datetime | None = None) -> dict[str, Any]:
+          at: str | datetime | None = None,
+          version: int | None = None) -> dict[str, Any]:
     def body(a: Action) -> None:
         a.ticket.state = "in_progress"
         a.record("started", {})
-    return _act(desk, number, "start", actor, at, {}, body)
+    return _act(desk, number, "start", actor, at, {}, body, version=version)
 
 
 def contact(desk: Desk, number: str, note: str, *, actor: str | None = None,
-            at: str | datetime | None = None) -> dict[str, Any]:
+            at: str | datetime | None = None,
+            version: int | None = None) -> dict[str, Any]:
     """A logged communication with the customer; the first one meets the reply clock."""
     _required(note, "note")
 
     def body(a: Action) -> None:
         a.record("contacted", {"note": note, "clocks_met": clocks.meet(a.ticket, "reply", a.at)})
-    return _act(desk, number, "contact", actor, at, {"note": note}, body)
+    return _act(desk, number, "contact", actor, at, {"note": note}, body, version=version)
 
 
 def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
-            at: str | datetime | None = None) -> dict[str, Any]:
+            at: str | datetime | None = None,
+            version: int | None = None) -> dict[str, Any]:
     _required(result, "result")
 
     def body(a: Action) -> None:
@@ -234,12 +303,13 @@ def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
         a.ticket.state, a.ticket.result = "resolved", result
         met = clocks.meet(a.ticket, "reply", a.at) + clocks.meet(a.ticket, "resolve", a.at)
         a.record("resolved", {"result": result, "clocks_met": met})
-    return _act(desk, number, "resolve", actor, at, {"result": result}, body)
+    return _act(desk, number, "resolve", actor, at, {"result": result}, body, version=version)
 
 
 def report(desk: Desk, number: str, satisfied: bool | None, *, satisfaction: int | None = None,
            signed: bool = False, note: str | None = None, actor: str | None = None,
-           at: str | datetime | None = None) -> dict[str, Any]:
+           at: str | datetime | None = None,
+           version: int | None = None) -> dict[str, Any]:
     """The owner reports the result back; a dissatisfied customer reopens the ticket."""
     if satisfied is None:
         raise DomainError("satisfied", "say whether the customer is satisfied: "
@@ -255,22 +325,25 @@ def report(desk: Desk, number: str, satisfied: bool | None, *, satisfaction: int
             a.ticket.state = "reported"
         else:
             _reopen(a, "customer dissatisfied at report-back (直至满意为止)")
-    return _act(desk, number, "report", actor, at, {"satisfied": satisfied}, body)
+    return _act(desk, number, "report", actor, at, {"satisfied": satisfied}, body,
+                version=version)
 
 
 def close(desk: Desk, number: str, *, actor: str | None = None,
-          at: str | datetime | None = None) -> dict[str, Any]:
+          at: str | datetime | None = None,
+          version: int | None = None) -> dict[str, Any]:
     def body(a: Action) -> None:
         a.ticket.state, a.ticket.closed_at = "closed", a.at
         a.record("closed", {})
-    return _act(desk, number, "close", actor, at, {}, body)
+    return _act(desk, number, "close", actor, at, {}, body, version=version)
 
 
 def reopen(desk: Desk, number: str, reason: str, *, actor: str | None = None,
-           at: str | datetime | None = None) -> dict[str, Any]:
+           at: str | datetime | None = None,
+           version: int | None = None) -> dict[str, Any]:
     _required(reason, "reason")
     return _act(desk, number, "reopen", actor, at, {"reason": reason},
-                lambda a: _reopen(a, reason))
+                lambda a: _reopen(a, reason), version=version)
 
 
 def _reopen(a: Action, reason: str) -> None:
@@ -288,14 +361,15 @@ def _reopen(a: Action, reason: str) -> None:
 
 
 def escalate(desk: Desk, number: str, reason: str, *, actor: str | None = None,
-             at: str | datetime | None = None) -> dict[str, Any]:
+             at: str | datetime | None = None,
+             version: int | None = None) -> dict[str, Any]:
     _required(reason, "reason")
 
     def body(a: Action) -> None:
         a.ticket.escalation_level += 1
         a.record("escalated", {"reason": reason, "level": a.ticket.escalation_level,
                                "to": _escalation_role(a.ticket)})
-    return _act(desk, number, "escalate", actor, at, {"reason": reason}, body)
+    return _act(desk, number, "escalate", actor, at, {"reason": reason}, body, version=version)
 
 
 def _escalation_role(ticket: Ticket) -> str:
@@ -306,7 +380,8 @@ def _escalation_role(ticket: Ticket) -> str:
 
 def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = None,
                severity: str | None = None, nature: str | None = None,
-               actor: str | None = None, at: str | datetime | None = None) -> dict[str, Any]:
+               actor: str | None = None, at: str | datetime | None = None,
+               version: int | None = None) -> dict[str, Any]:
     """Change the classification; running clocks take the new policy from their start."""
     _required(reason, "reason")
     if category is None and severity is None and nature is None:
@@ -326,11 +401,13 @@ def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = N
         a.record("reclassified", {"reason": reason, "before": before,
                                   "after": {k: new[k] for k in before}, "clocks": changes})
     return _act(desk, number, "reclassify", actor, at,
-                {"category": category, "severity": severity, "reason": reason}, body)
+                {"category": category, "severity": severity, "reason": reason}, body,
+                version=version)
 
 
 def pause(desk: Desk, number: str, reason: str, *, actor: str | None = None,
-          at: str | datetime | None = None) -> dict[str, Any]:
+          at: str | datetime | None = None,
+          version: int | None = None) -> dict[str, Any]:
     """Stop the running clocks (e.g. waiting for the customer); the pause extends deadlines."""
     _required(reason, "reason")
 
@@ -339,36 +416,40 @@ def pause(desk: Desk, number: str, reason: str, *, actor: str | None = None,
         if not paused:
             raise TransitionRefused("state", f"ticket {number} has no running clock to pause")
         a.record("paused", {"reason": reason, "clocks": paused})
-    return _act(desk, number, "pause", actor, at, {"reason": reason}, body)
+    return _act(desk, number, "pause", actor, at, {"reason": reason}, body, version=version)
 
 
 def resume(desk: Desk, number: str, *, reason: str | None = None, actor: str | None = None,
-           at: str | datetime | None = None) -> dict[str, Any]:
+           at: str | datetime | None = None,
+           version: int | None = None) -> dict[str, Any]:
     def body(a: Action) -> None:
         resumed = clocks.resume(desk, a.ticket, a.at)
         if not resumed:
             raise TransitionRefused("state", f"ticket {number} has no paused clock")
         a.record("resumed", {"reason": reason, "clocks": resumed, "due": {
             c.clock: c.due_at.isoformat() for c in clocks.running(a.ticket)}})
-    return _act(desk, number, "resume", actor, at, {"reason": reason}, body)
+    return _act(desk, number, "resume", actor, at, {"reason": reason}, body, version=version)
 
 
 def handover(desk: Desk, from_staff: str, to_staff: str, *, note: str | None = None,
              actor: str | None = None, at: str | datetime | None = None) -> list[str]:
     """Shift change (交接班): every open ticket of one owner passes to another, one event each."""
     notifications = []
-    with desk.sessions.begin() as s:
+    with desk.write() as s:
         giver, taker = get_staff(s, from_staff, "from"), get_staff(s, to_staff, "to")
         if giver.id == taker.id:
             raise DomainError("to", "hand over to someone else")
-        actor_name = _actor(s, actor) if actor else giver.name
+        staff = _actor(s, actor)
+        actor_name = staff.name if staff else giver.name
+        permissions.check(staff, "handover", None, {"from": giver.name})
         tickets = s.scalars(select(Ticket).where(
             Ticket.owner_id == giver.id, Ticket.state.in_(OPEN_STATES)).order_by(Ticket.id))
         for ticket in tickets:
             when = _when(desk, s, ticket, at)
             data = {"from": giver.name, "to": taker.name, "note": note}
-            _guard(desk, ticket, "handover", actor_name, data)
+            _guard(desk, ticket, "handover", staff, data)
             ticket.owner = taker
+            ticket.version += 1
             ev = _record(s, ticket, "handed_over", when, actor_name, data)
             notifications.append((ticket, ev))
         s.flush()
@@ -407,10 +488,9 @@ def _fields(t: Ticket) -> dict[str, Any]:
             "channel": t.channel, "topic": t.topic}
 
 
-def _actor(s: Session, actor: str | None) -> str:
-    if actor is None:
-        return SYSTEM
-    return get_staff(s, actor, "as").name
+def _actor(s: Session, actor: str | None) -> Staff | None:
+    """The acting staff member; None is the site operator (CLI without --as)."""
+    return None if actor is None else get_staff(s, actor, "as")
 
 
 def _when(desk: Desk, s: Session, ticket: Ticket, at: str | datetime | None) -> datetime:

@@ -55,14 +55,14 @@ class PropdeskGroup(click.Group):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
-            super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(*args, standalone_mode=False, **kwargs)
         except click.ClickException as exc:  # usage errors: missing or invalid options
             click.echo(f"error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("aborted", err=True)
             sys.exit(1)
-        sys.exit(0)
+        sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -105,9 +105,10 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
 
 
 def _register() -> None:
-    from core.cli import admin, followups, reports, tickets
+    from core.cli import admin, followups, reports, service, tickets
 
-    for command in (*admin.COMMANDS, tickets.ticket, followups.followup, *reports.COMMANDS):
+    for command in (*admin.COMMANDS, *service.COMMANDS, tickets.ticket, followups.followup,
+                    *reports.COMMANDS):
         cli.add_command(command)
 
 

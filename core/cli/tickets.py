@@ -48,8 +48,7 @@ def ticket() -> None:
 @pass_ctx
 def new(ctx: Context, as_json: bool, **kw: Any) -> None:
     """Record a new piece of customer information."""
-    kw["by"] = kw["by"] or ctx.actor
-    view = tickets.intake(ctx.desk, **kw)
+    view = tickets.intake(ctx.desk, actor=ctx.actor, **kw)
     if as_json:
         echo_json(view)
     else:

@@ -63,17 +63,21 @@ def test_whole_life_through_the_cli(ready: Run) -> None:
     n = json.loads(ready("ticket", "new", "--category", "报修", "--unit", "1-1-502",
                          "--summary", "漏水", "--by", "王芳", "--at", "2026-11-19 09:00",
                          "--json").output)["number"]
-    steps = [["dispatch", n, "--to", "赵强"], ["pause", n, "--reason", "业主出差"],
-             ["resume", n], ["contact", n, "--note", "已约上门时间"], ["start", n],
-             ["resolve", n, "--result", "更换软管"], ["report", n, "--satisfied",
-                                                       "--satisfaction", "5", "--signed"],
-             ["close", n]]
-    for step in steps:
-        result = ready("--as", "王芳", "ticket", *step, "--at", "2026-11-19 10:00")
+    steps = [("王芳", ["dispatch", n, "--to", "赵强"]),
+             ("王芳", ["pause", n, "--reason", "业主出差"]),
+             ("王芳", ["resume", n]), ("赵强", ["contact", n, "--note", "已约上门时间"]),
+             ("赵强", ["start", n]), ("赵强", ["resolve", n, "--result", "更换软管"]),
+             ("王芳", ["report", n, "--satisfied", "--satisfaction", "5", "--signed"]),
+             ("王芳", ["close", n])]
+    for who, step in steps:
+        result = ready("--as", who, "ticket", *step, "--at", "2026-11-19 10:00")
         assert result.exit_code == 0, (step, result.output)
     t = json.loads(ready("ticket", "show", n, "--json").output)
     assert t["state"] == "closed"
-    assert {e["actor"] for e in t["events"][1:]} == {"王芳"}
+    assert [e["actor"] for e in t["events"][1:]] == [w for w, _ in steps]
+    refused = ready("--as", "赵强", "ticket", "reopen", n, "--reason", "x")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: as: 赵强 (technician) may not reopen")
     text_out = ready("ticket", "show", n).output
     assert "history 记录" in text_out and "closed" in text_out
     assert ready("followup", "record", n, "--method", "电话", "--satisfaction", "5",

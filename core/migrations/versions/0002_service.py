@@ -63,9 +63,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.PrimaryKeyConstraint('key')
     )
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False))
+    # a plain ADD COLUMN: no table rebuild on SQLite, so existing rows and their references
+    # stay untouched
+    op.add_column('tickets', sa.Column('version', sa.Integer(), server_default=sa.text('1'),
+                                       nullable=False))
 
 
 

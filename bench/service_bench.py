@@ -1,0 +1,174 @@
+"""Service benchmarks: POST /tickets under load vs a naive endpoint; the watcher on 1M tickets.
+
+Both servers run under uvicorn (one process, SQLite) on loopback; 16 client connections
+post for 30 s each. Figures go to bench/results/service.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
+BODY = {"category": "repair", "summary": "厨房水管漏水", "unit": "1-1-502"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def propdesk(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([str(BIN / "propdesk"), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def load(url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
+    """CONNECTIONS keep-alive clients posting as fast as answers come back."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client() -> None:
+        mine: list[float] = []
+        with httpx.Client(timeout=30) as http:
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                r = http.post(url, json=BODY, headers=headers)
+                mine.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 201:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors[0],
+            "requests_per_s": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1)}
+
+
+def site(work: Path, name: str) -> dict[str, str]:
+    env = os.environ | {"PROPDESK_DATABASE_URL": f"sqlite:///{work / name}"}
+    env.pop("PROPDESK_CONFIG", None)
+    propdesk(env, "init")
+    propdesk(env, "staff", "add", "王芳", "--role", "frontdesk")
+    propdesk(env, "unit", "add", "1-1-502", "--owner", "李女士", "--phone", "13812345678")
+    return env
+
+
+def bench_intake(work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"connections": CONNECTIONS, "seconds": SECONDS}
+    env = site(work, "naive.db")
+    port = free_port()
+    proc = start([str(BIN / "python"), "-m", "uvicorn", "bench.naive_app:app", "--port",
+                  str(port), "--log-level", "warning"], env, port)
+    try:
+        load(f"http://127.0.0.1:{port}/tickets", {}, 3)  # warm up
+        out["naive_endpoint"] = load(f"http://127.0.0.1:{port}/tickets", {}, SECONDS)
+    finally:
+        proc.terminate()
+        proc.wait()
+    env = site(work, "propdesk.db")
+    token = propdesk(env, "token", "create", "--staff", "王芳")
+    port = free_port()
+    proc = start([str(BIN / "propdesk"), "serve", "--port", str(port)], env, port)
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        load(f"http://127.0.0.1:{port}/tickets", headers, 3)
+        out["propdesk"] = load(f"http://127.0.0.1:{port}/tickets", headers, SECONDS)
+    finally:
+        proc.terminate()
+        proc.wait()
+    out["throughput_ratio"] = round(out["propdesk"]["requests_per_s"]
+                                    / out["naive_endpoint"]["requests_per_s"], 2)
+    out["targets"] = {"throughput_ratio": 1.0, "p99_ms": 100}
+    return out
+
+
+def bench_watcher(work: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from bench.core_bench import DATA, build_big
+    from core import db
+    from core.config import Config
+    from core.deadlines import check
+    from core.desk import Desk
+    from core.plugins import make_plugin_manager
+
+    big = DATA / "big-v1.db"
+    if not big.exists():
+        DATA.mkdir(exist_ok=True)
+        build_big(big)
+    copy = work / "watch.db"
+    shutil.copy(big, copy)
+    desk = Desk(config=Config(), engine=db.make_engine(f"sqlite:///{copy}"),
+                pm=make_plugin_manager())
+    desk.upgrade()  # the cached database may predate later migrations
+    t0 = time.perf_counter()
+    first = check(desk)
+    backlog_s = time.perf_counter() - t0
+    passes = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        check(desk)
+        passes.append((time.perf_counter() - t0) * 1000)
+    desk.engine.dispose()
+    return {"tickets": 1_000_000, "first_pass_recorded": len(first["breached"]) +
+            len(first["at_risk"]), "first_pass_s": round(backlog_s, 1),
+            "steady_pass_median_ms": round(statistics.median(passes), 1), "target_ms": 500}
+
+
+def main() -> None:
+    results: dict[str, Any] = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name, fn in (("intake_http", bench_intake), ("watcher", bench_watcher)):
+            results[name] = fn(work)
+            print(f"  {name}: {json.dumps(results[name], ensure_ascii=False)}", flush=True)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "service.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"  wrote {HERE / 'results' / 'service.json'}")
+
+
+if __name__ == "__main__":
+    main()

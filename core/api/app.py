@@ -1,0 +1,122 @@
+"""The application: routes, error mapping, body limit, background watcher and webhooks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.api import followups, reports, site, tickets
+from core.desk import Desk
+from core.errors import DomainError
+
+log = logging.getLogger("propdesk.api")
+
+
+def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
+    """The HTTP service for one site; `background` runs the SLA watcher and webhook sender."""
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        if background:
+            from core.watcher import start_background
+
+            threads = start_background(desk, stop)
+        yield
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+
+    app = FastAPI(title="propdesk", version="0.1.0", lifespan=lifespan,
+                  description="物业客服中心 customer service desk: tickets under "
+                              "first-contact responsibility, SLA clocks in working days.")
+    app.state.desk = desk
+    app.include_router(tickets.router)
+    app.include_router(site.router)
+    app.include_router(followups.router)
+    app.include_router(reports.router)
+    plugin_routes = APIRouter()
+    desk.pm.hook.register_routes(router=plugin_routes)
+    app.include_router(plugin_routes)
+    _errors(app)
+    return BodyLimit(app, desk.config.service.body_limit)  # type: ignore[return-value]
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")]
+        return JSONResponse({"field": ".".join(loc) or "body", "error": err["msg"]},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail: Any = exc.detail
+        body = detail if isinstance(detail, dict) else {"error": str(detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error")
+        return JSONResponse({"error": "internal error"}, status_code=500)
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with 413, before any handler reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.state = getattr(app, "state", None)
+
+    def __getattr__(self, name: str) -> Any:  # the FastAPI app's other attributes
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = (b'{"field":"body","error":"request body over ' + str(limit).encode()
+            + b' bytes"}')
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

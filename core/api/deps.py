@@ -1,0 +1,60 @@
+"""Request dependencies: the site's Desk, the authenticated staff member, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from core.desk import Desk
+from core.models import Staff
+from core.tokens import authenticate
+
+
+def get_desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+def current_staff(request: Request,
+                  authorization: Annotated[str | None, Header()] = None) -> Staff:
+    """The staff member behind `Authorization: Bearer TOKEN` (401 otherwise)."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise HTTPException(401, detail={"field": "Authorization",
+                                         "error": "send Authorization: Bearer TOKEN"},
+                            headers={"WWW-Authenticate": "Bearer"})
+    staff = authenticate(get_desk(request), authorization[7:].strip())
+    if staff is None:
+        raise HTTPException(401, detail={"field": "Authorization",
+                                         "error": "unknown or revoked token"},
+                            headers={"WWW-Authenticate": "Bearer"})
+    return staff
+
+
+def require_roles(*roles: str) -> Callable[..., Staff]:
+    """A dependency that lets only these roles through (403 with the reason otherwise)."""
+    def check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+        if staff.role not in roles:
+            raise HTTPException(403, detail={"field": "Authorization",
+                                             "error": f"{staff.name} ({staff.role}) may not "
+                                                      "do this"})
+        return staff
+    return check
+
+
+DeskDep = Annotated[Desk, Depends(get_desk)]
+StaffDep = Annotated[Staff, Depends(current_staff)]
+
+
+def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The ticket version a client last saw: `If-Match: "7"` (a stale one gets 409)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    raw = if_match.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise HTTPException(400, detail={"field": "If-Match",
+                                         "error": "use the ticket's version, e.g. \"3\""})
+    return int(raw)
+
+
+VersionDep = Annotated[int | None, Depends(if_match)]

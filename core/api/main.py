@@ -1,0 +1,16 @@
+"""`uvicorn core.api.main:app_from_env --factory`: the app for the site in the environment."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from core.api.app import create_app
+from core.desk import Desk
+
+
+def app_from_env() -> FastAPI:
+    """Built in each server process from PROPDESK_DATABASE_URL / PROPDESK_CONFIG."""
+    desk = Desk.open(os.environ.get("PROPDESK_DATABASE_URL"), os.environ.get("PROPDESK_CONFIG"))
+    return create_app(desk, background=os.environ.get("PROPDESK_BACKGROUND", "1") == "1")

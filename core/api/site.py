@@ -1,0 +1,69 @@
+"""Units, staff, tokens, calendar and plugins."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from core import directory, tokens
+from core.api.deps import DeskDep, StaffDep, require_roles
+from core.api.schemas import Body, StaffIn, UnitIn
+from core.errors import DomainError
+from core.models import Staff
+from core.permissions import check, redact
+from core.plugins import plugin_list
+
+router = APIRouter(tags=["site 项目"])
+
+
+class TokenIn(Body):
+    staff: str
+    label: str | None = None
+
+
+@router.get("/units")
+def list_units(desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    return [redact(u, staff.role) for u in directory.list_units(desk)]
+
+
+@router.post("/units", status_code=201)
+def add_unit(body: UnitIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    check(staff, "unit")
+    return directory.add_unit(desk, body.code, body.owner, body.phone)
+
+
+@router.get("/staff")
+def list_staff(desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    return directory.list_staff(desk)
+
+
+@router.post("/staff", status_code=201)
+def add_staff(body: StaffIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    check(staff, "staff")
+    return directory.add_staff(desk, body.name, body.role, body.department)
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: TokenIn, desk: DeskDep,
+                 staff: Annotated[Staff, Depends(require_roles("manager"))]) -> dict[str, Any]:
+    """A new API token, shown once."""
+    return tokens.create(desk, body.staff, body.label, actor=staff.name)
+
+
+@router.get("/calendar/{month}")
+def calendar_month(month: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    """Each day of a month (YYYY-MM): working or not, and why."""
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise DomainError("month", f"use YYYY-MM, got {month!r}") from None
+    return [{"date": d.day.isoformat(), "working": d.working, "kind": d.kind,
+             "reason": d.reason} for d in desk.config.working_calendar.month(year, mon)]
+
+
+@router.get("/plugins")
+def plugins(desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    return plugin_list(desk.pm)

@@ -1,0 +1,117 @@
+"""Ticket routes: everything `propdesk ticket ...` offers, one route per action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from core import followups, queries, tickets
+from core.api.deps import DeskDep, StaffDep, VersionDep
+from core.api.schemas import (
+    DispatchIn,
+    FollowupIn,
+    HandoverIn,
+    NoteIn,
+    ReasonIn,
+    ReclassifyIn,
+    ReportIn,
+    ResultIn,
+    ResumeIn,
+    TicketIn,
+)
+from core.permissions import redact
+
+router = APIRouter(tags=["tickets 工单"])
+
+
+def _out(view: dict[str, Any], staff: Any, response: Response | None = None,
+         status: int = 200) -> JSONResponse:
+    """Encoded once, here: FastAPI's generic re-validation of a large dict costs more than
+    the intake itself."""
+    return JSONResponse(redact(view, staff.role), status_code=status,
+                        headers={"ETag": f'"{view["version"]}"'})
+
+
+@router.post("/tickets", status_code=201)
+def create_ticket(body: TicketIn, desk: DeskDep, staff: StaffDep, response: Response,
+                  idempotency_key: Annotated[str | None, Header(
+                      alias="Idempotency-Key", max_length=128)] = None) -> JSONResponse:
+    """Take in customer information; a retried request with the same Idempotency-Key
+    returns the ticket the first one made (200) instead of making another."""
+    view = tickets.intake(desk, actor=staff.name, idempotency_key=idempotency_key,
+                          **body.model_dump())
+    return _out(view, staff, status=200 if view.pop("replayed", False) else 201)
+
+
+@router.get("/tickets")
+def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
+                 overdue: bool = False, at_risk: bool = False, mine: bool = False,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
+    rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
+                                mine=staff.name if mine else None, limit=limit)
+    return JSONResponse([redact(r, staff.role) for r in rows])
+
+
+@router.get("/tickets/{number}")
+def show_ticket(number: str, desk: DeskDep, staff: StaffDep,
+                response: Response) -> JSONResponse:
+    """The same object as `propdesk ticket show --json` (phones masked for some roles)."""
+    return _out(queries.show_ticket(desk, number), staff, response)
+
+
+@router.get("/tickets/{number}/sla")
+def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    """How each deadline was reached, day by day (`propdesk sla explain`)."""
+    return queries.explain(desk, number)
+
+
+def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
+            doc: str) -> None:
+    if model is None:
+        def route(number: str, desk: DeskDep, staff: StaffDep, response: Response,
+                  version: VersionDep) -> JSONResponse:
+            return _out(fn(desk, number, actor=staff.name, version=version), staff, response)
+    else:
+        def route(number: str, body: Any, desk: DeskDep, staff: StaffDep,
+                  response: Response, version: VersionDep) -> JSONResponse:
+            args = body.model_dump()
+            return _out(fn(desk, number, actor=staff.name, version=version, **args), staff,
+                        response)
+        route.__annotations__["body"] = model  # the real class, not a postponed string
+    route.__doc__ = doc
+    route.__name__ = f"ticket_{path}"
+    router.post(f"/tickets/{{number}}/{path}")(route)
+
+
+_action("dispatch", tickets.dispatch, DispatchIn, "Send to a staff member or a department.")
+_action("start", tickets.start, None, "The assignee starts work.")
+_action("contact", tickets.contact, NoteIn, "Log a communication with the customer.")
+_action("resolve", tickets.resolve, ResultIn, "Record the result of the work.")
+_action("report", tickets.report, ReportIn,
+        "Report back to the customer; dissatisfied reopens the ticket.")
+_action("close", tickets.close, None, "Close after reporting back.")
+_action("reopen", tickets.reopen, ReasonIn, "Reopen: back to dispatched.")
+_action("escalate", tickets.escalate, ReasonIn, "Escalate (supervisor or site manager).")
+_action("reclassify", tickets.reclassify, ReclassifyIn,
+        "Change category, severity or nature; deadlines are recomputed.")
+_action("pause", tickets.pause, ReasonIn, "Stop the clocks (e.g. waiting for the customer).")
+_action("resume", tickets.resume, ResumeIn, "Restart the clocks; deadlines move by the pause.")
+
+
+@router.post("/tickets/{number}/followups")
+def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDep,
+                    response: Response) -> JSONResponse:
+    """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""
+    view = followups.record(desk, number, actor=staff.name, **body.model_dump())
+    return _out(view, staff, response)
+
+
+@router.post("/handover")
+def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    """Shift change: every open ticket of one owner passes to another."""
+    numbers = tickets.handover(desk, body.from_staff, body.to, note=body.note,
+                               actor=staff.name, at=body.at)
+    return {"handed_over": numbers}

@@ -1,0 +1,170 @@
+"""`propdesk serve`, `watch`, `token ...`, `webhook ...`."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import click
+
+from core import deadlines, tokens, webhooks
+from core.cli.main import Context
+from core.cli.output import echo_json, table
+
+pass_ctx = click.make_pass_decorator(Context)
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default [service] host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default [service] port, 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+@click.option("--no-watch", is_flag=True, help="Do not run the SLA watcher and webhook sender.")
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, workers: int,
+          no_watch: bool) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) with the SLA watcher in the background."""
+    import uvicorn
+
+    desk = ctx.desk
+    cfg = desk.config.service
+    os.environ["PROPDESK_DATABASE_URL"] = desk.engine.url.render_as_string(hide_password=False)
+    if ctx.config_path:
+        os.environ["PROPDESK_CONFIG"] = str(ctx.config_path)
+    os.environ["PROPDESK_BACKGROUND"] = "0" if no_watch else "1"
+    host, port = host or cfg.host, port or cfg.port
+    click.echo(f"propdesk serving {desk.config.site.name} on http://{host}:{port} "
+               f"(docs: /docs)", err=True)
+    uvicorn.run("core.api.main:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+@click.command()
+@click.option("--interval", type=float, help="Seconds between passes "
+              "(default [service] watch_interval, 30).")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@JSON
+@pass_ctx
+def watch(ctx: Context, interval: float | None, once: bool, as_json: bool) -> None:
+    """The SLA watcher on its own: record at-risk and breached clocks, send webhooks."""
+    desk = ctx.desk
+
+    def one_pass() -> None:
+        result = deadlines.check(desk)
+        sent = webhooks.deliver_due(desk)
+        if as_json:
+            echo_json(result | {"webhooks": sent})
+        else:
+            click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk, "
+                       f"{sent['delivered']} webhook(s) delivered")
+    if once:
+        one_pass()
+        return
+    from core.watcher import every
+
+    stop = threading.Event()
+    try:
+        every(interval or desk.config.service.watch_interval, stop, one_pass, "watch")
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@click.group()
+def token() -> None:
+    """API tokens (shown once; only a hash is stored)."""
+
+
+@token.command("create")
+@click.option("--staff", required=True, help="Whose token it is.")
+@click.option("--label")
+@JSON
+@pass_ctx
+def token_create(ctx: Context, staff: str, label: str | None, as_json: bool) -> None:
+    row = tokens.create(ctx.desk, staff, label, actor=ctx.actor)
+    if as_json:
+        echo_json(row)
+    else:
+        click.echo(row["token"])
+        click.echo(f"token {row['id']} for {row['staff']} ({row['role']}): shown once, keep it "
+                   "safe", err=True)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def token_revoke(ctx: Context, token_id: int) -> None:
+    tokens.revoke(ctx.desk, token_id, actor=ctx.actor)
+    click.echo(f"token {token_id} revoked")
+
+
+@token.command("list")
+@JSON
+@pass_ctx
+def token_list(ctx: Context, as_json: bool) -> None:
+    rows = tokens.list_tokens(ctx.desk)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(r["id"], r["staff"], r["role"], r["label"], r["created_at"], r["revoked_at"])
+               for r in rows], ["id", "staff", "role", "label", "created", "revoked"])
+
+
+@click.group()
+def webhook() -> None:
+    """Outbound webhooks: signed (HMAC-SHA256), retried with backoff, logged."""
+
+
+@webhook.command("add")
+@click.argument("url")
+@click.option("--events", required=True, help="Comma-separated: " + ", ".join(webhooks.EVENTS)
+              + " or *.")
+@click.option("--secret", help="Shared secret (default: generated and printed once).")
+@JSON
+@pass_ctx
+def webhook_add(ctx: Context, url: str, events: str, secret: str | None, as_json: bool) -> None:
+    row = webhooks.subscribe(ctx.desk, url, [e.strip() for e in events.split(",") if e.strip()],
+                             secret, actor=ctx.actor)
+    if as_json:
+        echo_json(row)
+    else:
+        click.echo(f"webhook {row['id']} → {row['url']} ({', '.join(row['events'])}); "
+                   f"secret: {row['secret']}")
+
+
+@webhook.command("remove")
+@click.argument("webhook_id", type=int)
+@pass_ctx
+def webhook_remove(ctx: Context, webhook_id: int) -> None:
+    webhooks.unsubscribe(ctx.desk, webhook_id, actor=ctx.actor)
+    click.echo(f"webhook {webhook_id} removed")
+
+
+@webhook.command("list")
+@JSON
+@pass_ctx
+def webhook_list(ctx: Context, as_json: bool) -> None:
+    rows = webhooks.subscriptions(ctx.desk)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(r["id"], r["url"], ",".join(r["events"]), r["active"]) for r in rows],
+              ["id", "url", "events", "active"])
+
+
+@webhook.command("deliveries")
+@click.option("--status", type=click.Choice(["pending", "delivered", "failed"]))
+@click.option("--limit", default=50, show_default=True, type=int)
+@JSON
+@pass_ctx
+def webhook_deliveries(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
+    """The delivery log, newest first."""
+    rows = webhooks.deliveries(ctx.desk, status, limit)
+    if as_json:
+        echo_json(rows)
+    else:
+        table([(r["id"], r["event"], r["status"], r["attempts"], r["last_status"],
+                r["last_error"] or "", r["created_at"]) for r in rows],
+              ["id", "event", "status", "attempts", "http", "error", "created"])
+
+
+COMMANDS = (serve, watch, token, webhook)

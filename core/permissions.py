@@ -1,0 +1,82 @@
+"""Who may do what (SPEC §1): one table, checked by the services for every channel.
+
+The CLI without `--as` acts as the site's operator (whoever holds the database file
+already has every power); every named staff member, and every API token, is held to
+these rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import DomainError
+from core.models import Staff, Ticket
+
+DESK = frozenset({"frontdesk", "supervisor", "manager"})
+LEADS = frozenset({"supervisor", "manager"})
+#: roles that see owners' phone numbers in full; others see 138****5678
+PHONE_ROLES = frozenset({"frontdesk", "supervisor", "manager", "technician"})
+
+#: action → roles that may always do it; "worker" actions are also open to whoever the
+#: ticket is dispatched to (the assignee, or a member of the department it went to)
+ALWAYS: dict[str, frozenset[str]] = {
+    "intake": DESK, "dispatch": DESK, "report": DESK, "close": DESK, "reopen": DESK,
+    "reclassify": DESK, "handover": DESK, "followup": DESK,
+    "contact": DESK, "pause": DESK, "resume": DESK, "start": LEADS, "resolve": LEADS,
+    "escalate": LEADS, "staff": LEADS, "unit": DESK, "token": frozenset({"manager"}),
+    "webhook": frozenset({"manager", "integrator"}),
+}
+WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "pause", "resume"})
+
+
+class Forbidden(DomainError):
+    """The acting staff member's role does not allow the action (HTTP 403)."""
+
+    status = 403
+
+
+def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
+          data: dict[str, Any] | None = None) -> None:
+    """Raise `Forbidden` unless `staff` may do `action` (on `ticket`); None is the operator."""
+    if staff is None:
+        return
+    data = data or {}
+    role = staff.role
+    if ticket is not None and action in WORKER_ACTIONS and _dispatched_to(staff, ticket):
+        return
+    if role not in ALWAYS.get(action, frozenset()):
+        raise Forbidden("as", f"{staff.name} ({role}) may not {action}"
+                        + (f" ticket {ticket.number}" if ticket else ""))
+    if ticket is None:
+        return
+    major = ticket.category == "complaint" and ticket.severity == "major"
+    if action == "close" and major and role not in LEADS:
+        raise Forbidden("as", "only a supervisor or site manager closes a major complaint")
+    if action == "reclassify" and data.get("severity") is not None and role not in LEADS:
+        raise Forbidden("as", "only a supervisor or site manager changes a severity")
+    if action == "handover" and role not in LEADS and data.get("from") != staff.name:
+        raise Forbidden("as", "a front-desk agent hands over only their own tickets")
+
+
+def _dispatched_to(staff: Staff, ticket: Ticket) -> bool:
+    if ticket.assignee_id is not None:
+        return ticket.assignee_id == staff.id
+    return ticket.department is not None and ticket.department == staff.department
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678: enough to recognise, not enough to call."""
+    if not phone:
+        return phone
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def redact(view: dict[str, Any], role: str | None) -> dict[str, Any]:
+    """A ticket or unit view as a role may see it."""
+    if role is None or role in PHONE_ROLES:
+        return view
+    out = dict(view)
+    for key in ("phone", "contact_phone"):
+        if out.get(key):
+            out[key] = mask_phone(out[key])
+    return out

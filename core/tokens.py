@@ -1,0 +1,69 @@
+"""API tokens: shown once at creation, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core import permissions
+from core.directory import get_staff
+from core.errors import DomainError, NotFound
+from core.models import ApiToken, Staff
+from core.times import show, utcnow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+PREFIX = "pd_"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(desk: Desk, staff: str, label: str | None = None,
+           actor: str | None = None) -> dict[str, Any]:
+    """A new token for `staff`; the plain token is in the result and nowhere else."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    with desk.write() as s:
+        permissions.check(get_staff(s, actor, "as") if actor else None, "token")
+        member = get_staff(s, staff)
+        if not member.active:
+            raise DomainError("staff", f"{staff} is not active")
+        row = ApiToken(staff=member, token_hash=digest(token), label=label,
+                       created_at=utcnow())
+        s.add(row)
+        s.flush()
+        return {"id": row.id, "staff": member.name, "role": member.role, "token": token}
+
+
+def revoke(desk: Desk, token_id: int, actor: str | None = None) -> None:
+    with desk.write() as s:
+        permissions.check(get_staff(s, actor, "as") if actor else None, "token")
+        row = s.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound("id", f"no token {token_id}")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+
+
+def list_tokens(desk: Desk) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        return [{"id": t.id, "staff": t.staff.name, "role": t.staff.role, "label": t.label,
+                 "created_at": show(t.created_at, desk.tz),
+                 "revoked_at": show(t.revoked_at, desk.tz)}
+                for t in s.scalars(select(ApiToken).order_by(ApiToken.id))]
+
+
+def authenticate(desk: Desk, token: str) -> Staff | None:
+    """The active staff member a live token belongs to, or None."""
+    with desk.sessions() as s:
+        row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token),
+                                              ApiToken.revoked_at.is_(None)))
+        if row is None or not row.staff.active:
+            return None
+        s.expunge(row.staff)
+        return row.staff

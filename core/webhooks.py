@@ -1,0 +1,233 @@
+"""Outbound webhooks, a built-in plugin: notifications become signed, retried deliveries.
+
+A notification only writes a row to the outbox (`webhook_deliveries`); a background
+sender posts it. A dead receiver therefore never slows or breaks intake. Each POST carries
+`X-Propdesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from sqlalchemy import select
+
+from core import hookimpl, permissions
+from core.directory import get_staff
+from core.errors import DomainError, NotFound
+from core.models import WebhookDelivery, WebhookSubscription
+from core.times import show, utcnow
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+log = logging.getLogger("propdesk.webhooks")
+EVENTS = ("ticket_created", "ticket_transitioned", "sla_at_risk", "sla_breached",
+          "followup_recorded")
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
+    """What a receiver does: check the signature and that it is recent."""
+    try:
+        parts = dict(p.split("=", 1) for p in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp), header)
+
+
+class WebhookPlugin:
+    """Turns every notification into outbox rows for the subscribers of that event."""
+
+    #: subscriptions are re-read at most this often (seconds): a change takes effect within it
+    CACHE_SECONDS = 2.0
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._subs: list[tuple[int, list[str]]] = []
+        self._read_at = float("-inf")
+
+    def _subscribers(self, event: str) -> list[int]:
+        if time.monotonic() - self._read_at > self.CACHE_SECONDS:
+            with self.desk.sessions() as s:
+                self._subs = [(w.id, list(w.events)) for w in s.scalars(
+                    select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
+            self._read_at = time.monotonic()
+        return [sid for sid, events in self._subs if event in events or "*" in events]
+
+    def forget(self) -> None:
+        """Re-read subscriptions on the next event (after a change in this process)."""
+        self._read_at = float("-inf")
+
+    def _enqueue(self, event: str, data: dict[str, Any]) -> None:
+        targets = self._subscribers(event)
+        if not targets:
+            return
+        now = self.desk.now()
+        with self.desk.write() as s:
+            for sub_id in targets:
+                s.add(WebhookDelivery(subscription_id=sub_id, event=event, status="pending",
+                                      payload={"event": event, "data": data},
+                                      attempts=0, next_attempt_at=now, created_at=now))
+
+    @hookimpl
+    def ticket_created(self, ticket: dict[str, Any]) -> None:
+        self._enqueue("ticket_created", {"ticket": ticket})
+
+    @hookimpl
+    def ticket_transitioned(self, ticket: dict[str, Any], action: str, from_state: str,
+                            to_state: str, event: dict[str, Any]) -> None:
+        self._enqueue("ticket_transitioned", {"ticket": ticket, "action": action,
+                                              "from_state": from_state, "to_state": to_state,
+                                              "event": event})
+
+    @hookimpl
+    def sla_at_risk(self, ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+        self._enqueue("sla_at_risk", {"ticket": ticket, "clock": clock})
+
+    @hookimpl
+    def sla_breached(self, ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+        self._enqueue("sla_breached", {"ticket": ticket, "clock": clock})
+
+    @hookimpl
+    def followup_recorded(self, ticket: dict[str, Any], followup: dict[str, Any]) -> None:
+        self._enqueue("followup_recorded", {"ticket": ticket, "followup": followup})
+
+
+def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None,
+              actor: str | None = None) -> dict[str, Any]:
+    """A new subscription; the secret (generated unless given) is returned once."""
+    if not url.startswith(("http://", "https://")):
+        raise DomainError("url", "use an http:// or https:// address")
+    unknown = [e for e in events if e not in EVENTS and e != "*"]
+    if unknown or not events:
+        raise DomainError("events", f"unknown event {unknown[0] if unknown else ''!r}; "
+                          f"one or more of: {', '.join(EVENTS)} or *")
+    secret = secret or secrets.token_hex(24)
+    if len(secret) < 16:
+        raise DomainError("secret", "use at least 16 characters")
+    with desk.write() as s:
+        permissions.check(get_staff(s, actor, "as") if actor else None, "webhook")
+        sub = WebhookSubscription(url=url, secret=secret, events=list(events), active=True,
+                                  created_at=utcnow())
+        s.add(sub)
+        s.flush()
+        row = {"id": sub.id, "url": url, "events": list(events), "secret": secret}
+    _forget(desk)
+    return row
+
+
+def _forget(desk: Desk) -> None:
+    plugin = desk.pm.get_plugin("core.webhooks")
+    if plugin is not None:
+        plugin.forget()
+
+
+def unsubscribe(desk: Desk, sub_id: int, actor: str | None = None) -> None:
+    with desk.write() as s:
+        permissions.check(get_staff(s, actor, "as") if actor else None, "webhook")
+        sub = s.get(WebhookSubscription, sub_id)
+        if sub is None:
+            raise NotFound("id", f"no webhook {sub_id}")
+        sub.active = False
+    _forget(desk)
+
+
+def subscriptions(desk: Desk) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        return [{"id": w.id, "url": w.url, "events": w.events, "active": w.active}
+                for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
+
+
+def deliveries(desk: Desk, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        query = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+        if status:
+            query = query.where(WebhookDelivery.status == status)
+        return [{"id": d.id, "subscription": d.subscription_id, "event": d.event,
+                 "status": d.status, "attempts": d.attempts, "last_status": d.last_status,
+                 "last_error": d.last_error, "created_at": show(d.created_at, desk.tz),
+                 "next_attempt_at": show(d.next_attempt_at, desk.tz),
+                 "delivered_at": show(d.delivered_at, desk.tz)} for d in s.scalars(query)]
+
+
+def deliver_due(desk: Desk, now: datetime | None = None, client: httpx.Client | None = None,
+                limit: int = 100) -> dict[str, int]:
+    """Send what is due; returns counts by outcome.
+
+    Each delivery is leased in a short transaction, posted outside any transaction (a slow
+    receiver holds no lock), and its outcome recorded in another.
+    """
+    cfg = desk.config.service
+    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    own = client is None
+    client = client or httpx.Client(timeout=cfg.webhook_timeout)
+    try:
+        for _ in range(limit):
+            now_ = now or desk.now()
+            with desk.write() as s:
+                row = s.scalar(select(WebhookDelivery).where(
+                    WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now_)
+                    .order_by(WebhookDelivery.next_attempt_at)
+                    .limit(1).with_for_update(skip_locked=True))
+                if row is None:
+                    break
+                sub = s.get(WebhookSubscription, row.subscription_id)
+                assert sub is not None
+                # the lease: other senders skip this row while it is in flight
+                row.next_attempt_at = now_ + timedelta(seconds=cfg.webhook_timeout * 2 + 60)
+                job = (row.id, row.event, row.payload, sub.url, sub.secret)
+            status, error = _post(client, *job)
+            with desk.write() as s:
+                row = s.get(WebhookDelivery, job[0])
+                assert row is not None
+                outcome = _record(row, status, error, cfg.webhook_max_attempts,
+                                  cfg.webhook_backoff, now_, job[3])
+            counts[outcome] += 1
+    finally:
+        if own:
+            client.close()
+    return counts
+
+
+def _post(client: httpx.Client, delivery_id: int, event: str, payload: dict[str, Any],
+          url: str, secret: str) -> tuple[int | None, str | None]:
+    body = json.dumps(payload | {"delivery": delivery_id}, ensure_ascii=False,
+                      sort_keys=True).encode()
+    headers = {"Content-Type": "application/json", "X-Propdesk-Event": event,
+               "X-Propdesk-Delivery": str(delivery_id),
+               "X-Propdesk-Signature": sign(secret, body, int(time.time()))}
+    try:
+        return client.post(url, content=body, headers=headers).status_code, None
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _record(row: WebhookDelivery, status: int | None, error: str | None, max_attempts: int,
+            backoff: float, now: datetime, url: str) -> str:
+    row.attempts += 1
+    row.last_status, row.last_error = status, error
+    if status is not None and 200 <= status < 300:
+        row.status, row.delivered_at = "delivered", now
+        return "delivered"
+    if row.attempts >= max_attempts:
+        row.status = "failed"
+        log.warning("webhook delivery %s to %s failed %s times; giving up", row.id, url,
+                    row.attempts)
+        return "failed"
+    row.next_attempt_at = now + timedelta(seconds=backoff * 2 ** (row.attempts - 1))
+    return "retry"
