@@ -171,29 +171,15 @@ def business_seconds(a: datetime, b: datetime, cal: WorkingCalendar, hours: Busi
     if b <= a:
         return 0.0
     la, lb = hours.local(a), hours.local(b)
-    if la.utcoffset() != lb.utcoffset():  # a DST change inside: the exact, slower way
-        return _business_seconds_aware(la, lb, cal, hours)
-    na, nb = la.replace(tzinfo=None), lb.replace(tzinfo=None)
+    tz: ZoneInfo | None = hours.tz
+    if la.utcoffset() == lb.utcoffset():  # no DST change inside: naive local time is exact
+        la, lb, tz = la.replace(tzinfo=None), lb.replace(tzinfo=None), None
     total = 0.0
-    day, last = na.date(), nb.date()
+    day, last = la.date(), lb.date()
     while day <= last:
         if cal.is_working(day):
-            lo = max(na, datetime.combine(day, hours.open))
-            hi = min(nb, datetime.combine(day, hours.close))
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-        day += _ONE_DAY
-    return total
-
-
-def _business_seconds_aware(la: datetime, lb: datetime, cal: WorkingCalendar,
-                            hours: BusinessHours) -> float:
-    total = 0.0
-    day = la.date()
-    while day <= lb.date():
-        if cal.is_working(day):
-            lo = max(la, hours.at(day, hours.open))
-            hi = min(lb, hours.at(day, hours.close))
+            lo = max(la, datetime.combine(day, hours.open, tzinfo=tz))
+            hi = min(lb, datetime.combine(day, hours.close, tzinfo=tz))
             if hi > lo:
                 total += (hi - lo).total_seconds()
         day += _ONE_DAY
