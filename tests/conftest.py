@@ -23,6 +23,13 @@ PG_URL = os.environ.get("PROPDESK_TEST_DATABASE_URL")
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
+def migration_locations() -> list[str]:
+    """Every installed plugin's Alembic branch, as `propdesk init` migrates them."""
+    from core.plugins import collect
+
+    return [str(p) for p in collect(make_plugin_manager().hook.register_migrations)]
+
+
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per session: a SQLite file to copy, or the PostgreSQL database itself."""
@@ -31,12 +38,12 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-        db.upgrade(engine)
+        db.upgrade(engine, migration_locations())
         engine.dispose()
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
+    db.upgrade(engine, migration_locations())
     engine.dispose()
     return str(path)
 

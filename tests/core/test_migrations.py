@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from core import db
 from core.models import Base
+from tests.conftest import migration_locations
 
 
 def test_models_and_migrations_agree(db_url: str) -> None:
@@ -21,10 +22,10 @@ def test_models_and_migrations_agree(db_url: str) -> None:
 
 def test_downgrade_and_upgrade_round_trip(db_url: str) -> None:
     engine = db.make_engine(db_url)
-    cfg = db.alembic_config(engine)
+    cfg = db.alembic_config(engine, migration_locations())
     command.downgrade(cfg, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-    db.upgrade(engine)
+    db.upgrade(engine, migration_locations())
     assert {"tickets", "ticket_events", "sla_clocks", "units", "staff", "followups",
             "counters"} <= set(inspect(engine).get_table_names())
     assert db.is_initialised(engine)
@@ -36,7 +37,7 @@ def test_upgrading_a_database_that_holds_tickets_keeps_them(db_url: str) -> None
     from sqlalchemy import text
 
     engine = db.make_engine(db_url)
-    command.downgrade(db.alembic_config(engine), "0001_core")
+    command.downgrade(db.alembic_config(engine, migration_locations()), "0001_core")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO staff (id, name, role, active) VALUES (1, '王芳', "
                           "'frontdesk', true)"))
@@ -48,7 +49,7 @@ def test_upgrading_a_database_that_holds_tickets_keeps_them(db_url: str) -> None
         conn.execute(text("INSERT INTO ticket_events (ticket_id, kind, at, actor, data, "
                           "recorded_at) VALUES (1, 'received', '2026-10-01 01:00:00', '王芳', "
                           "'{}', '2026-10-01 01:00:00')"))
-    db.upgrade(engine)
+    db.upgrade(engine, migration_locations())
     with engine.connect() as conn:
         assert conn.execute(text("SELECT number, version FROM tickets")).all() == [
             ("GD-20261001-0001", 1)]
