@@ -1,9 +1,9 @@
 """The gradebook: append-only records of exams, responses and trainers' grades.
 
-`Gradebook` is the storage contract (four appends, four reads); `MemoryGradebook` and
-`JsonGradebook` implement it now, and a database store can implement the same methods
-later. Everything derived (latest attempt, pending items, score matrix) is computed here
-from those reads, so a new store only has to store and return rows.
+`Gradebook` is the storage contract (four appends, four reads); `MemoryGradebook`,
+`JsonGradebook` (one file, for notebooks and offline use) and `training.store.SqlGradebook`
+(the site database) implement it. Everything derived (latest attempt, pending items, score
+matrix) is computed here from those reads, so a store only has to store and return rows.
 """
 
 from __future__ import annotations
@@ -47,7 +47,11 @@ class ManualGrade:
 
 
 class Gradebook(Protocol):
-    """What a store must do; rows are never updated or deleted."""
+    """What a store must do; rows are never updated or deleted.
+
+    `add_submission`/`add_manual_grade` return the row as stored: a store may assign its
+    own id (the database does), so callers use the returned row, not `next_id`.
+    """
 
     def add_exam(self, exam: Exam) -> None: ...
     def get_exam(self, exam_id: str) -> Exam: ...
