@@ -166,6 +166,7 @@ def bench_overdue(work: Path) -> dict[str, Any]:
         print(f"  built the 1,000,000-ticket database in {time.perf_counter() - t0:.0f} s")
     desk = Desk(config=Config(), engine=db.make_engine(f"sqlite:///{big}"),
                 pm=make_plugin_manager())
+    desk.upgrade()  # a cached database may predate later migrations
     with desk.engine.connect() as conn:
         n = conn.execute(text("SELECT count(*) FROM tickets")).scalar_one()
         stmt = text("EXPLAIN QUERY PLAN SELECT ticket_id FROM sla_clocks "
