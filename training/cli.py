@@ -1,8 +1,9 @@
 """`propdesk train …`: the case library, exams, grading, item analysis, practice.
 
 Thin commands: parse, call a training function, print. Exams are JSON files written by
-`exam assemble` (trainer-only: they hold the key); the gradebook is a JSON file until the
-database store lands behind the same interface (`training.gradebook.Gradebook`).
+`exam assemble` (trainer-only: they hold the key). The gradebook is the site database when
+one is configured (`propdesk --db` or `$PROPDESK_DATABASE_URL`), else a JSON file;
+`--gradebook FILE` always picks the file (notebooks, a laptop without the database).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core.config import Config, load_config
 from core.errors import DomainError
 
 PathArg = click.Path(path_type=Path)
+GRADEBOOK_HELP = "Gradebook file (default: the site database if configured, else gradebook.json)."
 ExistingFile = click.Path(path_type=Path, exists=True, dir_okay=False)
 
 
@@ -145,12 +147,13 @@ def exam_render(exam_file: Path, as_text: bool, out: Path | None) -> None:
 @exam_group.command("take")
 @click.argument("exam_file", type=ExistingFile)
 @click.option("--trainee", required=True, help="Trainee name or staff code.")
-@click.option("--gradebook", type=PathArg, default=Path("gradebook.json"), show_default=True)
+@click.option("--gradebook", type=PathArg, default=None, help=GRADEBOOK_HELP)
 @click.pass_context
-def exam_take(ctx: click.Context, exam_file: Path, trainee: str, gradebook: Path) -> None:
+def exam_take(ctx: click.Context, exam_file: Path, trainee: str,
+              gradebook: Path | None) -> None:
     """Take an exam at the terminal; responses are graded and appended to the gradebook."""
     from training.exams import load_exam
-    from training.gradebook import JsonGradebook, record_attempt
+    from training.gradebook import record_attempt
     from training.taker import take_exam
 
     exam = load_exam(exam_file)
@@ -159,7 +162,8 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str, gradebook: Path
     stdin = sys.stdin
     stdout = sys.stdout
     responses = take_exam(exam.public(), stdin, stdout)
-    rows = record_attempt(JsonGradebook(gradebook), exam, trainee, responses, _config(ctx).tz)
+    rows = record_attempt(_book(ctx, gradebook, create=True), exam, trainee, responses,
+                          _config(ctx).tz)
     auto = sum(r.auto_score or 0 for r in rows if not r.pending)
     waiting = sum(r.pending for r in rows)
     click.echo(f"\n{trainee}: attempt {rows[0].attempt}, automatic score {auto:.2f} of "
@@ -167,19 +171,21 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str, gradebook: Path
 
 
 @train.command("grade")
-@click.option("--gradebook", type=ExistingFile, default=Path("gradebook.json"))
+@click.option("--gradebook", type=ExistingFile, default=None, help=GRADEBOOK_HELP)
 @click.option("--exam", "exam_id", default=None, help="Only this exam.")
 @click.option("--list", "only_list", is_flag=True, help="List pending answers only.")
 @click.option("--submission", type=int, default=None, help="Grade this submission.")
 @click.option("--levels", default=None, help="criterion=level,… (level index from 0).")
 @click.option("--grader", default="trainer")
 @click.option("--comment", default="")
-def grade_cmd(gradebook: Path, exam_id: str | None, only_list: bool, submission: int | None,
-              levels: str | None, grader: str, comment: str) -> None:
+@click.pass_context
+def grade_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str | None,
+              only_list: bool, submission: int | None, levels: str | None, grader: str,
+              comment: str) -> None:
     """Grade pending short answers on their rubrics (interactive unless --submission)."""
-    from training.gradebook import JsonGradebook, grade_pending, pending
+    from training.gradebook import grade_pending, pending
 
-    book = JsonGradebook(gradebook)
+    book = _book(ctx, gradebook)
     if submission is not None:
         if not levels:
             raise DomainError("--levels", "give criterion=level pairs, e.g. calm=2,facts=1")
@@ -237,17 +243,19 @@ def _ask_levels(rubric_id: str, stdin: Any) -> dict[str, int] | None:
 
 
 @train.command("analyse")
-@click.option("--gradebook", type=ExistingFile, default=Path("gradebook.json"))
+@click.option("--gradebook", type=ExistingFile, default=None, help=GRADEBOOK_HELP)
 @click.option("--exam", "exam_id", required=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--chart", type=PathArg, default=None, help="Save the item map as PNG.")
-def analyse_cmd(gradebook: Path, exam_id: str, as_json: bool, chart: Path | None) -> None:
+@click.pass_context
+def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_json: bool,
+                chart: Path | None) -> None:
     """Item analysis: difficulty, discrimination, point-biserial, reliability, flags."""
     from dataclasses import asdict
 
     from training.report import exam_analysis
 
-    stats = exam_analysis(_book(gradebook), exam_id)
+    stats = exam_analysis(_book(ctx, gradebook), exam_id)
     if as_json:
         click.echo(json.dumps({**{k: v for k, v in asdict(stats).items() if k != "items"},
                                "items": [asdict(i) for i in stats.items]},
@@ -268,10 +276,31 @@ def analyse_cmd(gradebook: Path, exam_id: str, as_json: bool, chart: Path | None
         item_map(stats).savefig(chart, dpi=100)
 
 
-def _book(path: Path) -> Any:
+def _desk(ctx: click.Context) -> Any:
+    """The site of `propdesk` (its --db and --config), or one opened from the environment."""
+    root = ctx.find_root().obj
+    if root is not None and hasattr(root, "desk"):
+        return root.desk
+    from core.desk import Desk
+
+    return Desk.open(config_path=ctx.meta.get("train.config"))
+
+
+def _book(ctx: click.Context, path: Path | None, create: bool = False) -> Any:
+    """`--gradebook FILE`, else the site database if one is configured, else gradebook.json."""
     from training.gradebook import JsonGradebook
 
-    return JsonGradebook(path)
+    if path is not None:
+        return JsonGradebook(path)
+    root = ctx.find_root().obj
+    if getattr(root, "db_url", None):
+        from training.store import SqlGradebook
+
+        return SqlGradebook(_desk(ctx))
+    default = Path("gradebook.json")
+    if not create and not default.exists():
+        raise DomainError("--gradebook", "no database configured and no gradebook.json here")
+    return JsonGradebook(default)
 
 
 @train.command("gift")
@@ -323,3 +352,93 @@ def practice_cmd(ctx: click.Context, trainee: str, state: Path | None, count: in
     save_state(st, path)
     right = sum(1 for _, s in results if s >= 1)
     click.echo(f"\n{right}/{len(results)} right; state saved to {path}")
+
+
+@train.group("case", cls=TrainGroup)
+def case_group() -> None:
+    """Cases from the ticket store and their submissions (案例提交)."""
+
+
+@case_group.command("from-ticket")
+@click.argument("number")
+@click.option("--by", "author", default=None, help="Supervisor drafting it (source.author).")
+@click.option("--out", type=PathArg, default=None, help="Write the YAML here (default stdout).")
+@click.pass_context
+def case_from_ticket(ctx: click.Context, number: str, author: str | None,
+                     out: Path | None) -> None:
+    """Draft a case from a closed ticket; names, phones and unit codes are replaced."""
+    from training.drafts import draft_case
+
+    case, text = draft_case(_desk(ctx), number, author)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"draft {case.id} written to {out}: edit it, rename it to its id, then "
+               "`propdesk train case submit`", err=True)
+
+
+@case_group.command("submit")
+@click.argument("case_file", type=ExistingFile)
+@click.option("--by", required=True, help="Staff member submitting it (by name).")
+@click.option("--desk", "for_desk", is_flag=True,
+              help="One of the desk's two cases studied this month (集中学习).")
+@click.option("--at", default=None, help="When (ISO 8601; default now).")
+@click.pass_context
+def case_submit(ctx: click.Context, case_file: Path, by: str, for_desk: bool,
+                at: str | None) -> None:
+    """Validate a case file and record who submitted it and when."""
+    from training.cases_store import submit_case
+    from training.schema import load_case
+
+    case = load_case(case_file)
+    ticket = str(case.source.ticket) if case.source.ticket is not None else None
+    row = submit_case(_desk(ctx), case.id, case.title, by, ticket=ticket, for_desk=for_desk,
+                      at=at)
+    click.echo(f"case {row['case']} submitted by {row['by']} at {row['submitted_at']}")
+
+
+@case_group.command("submissions")
+@click.option("--month", required=True, help="YYYY-MM (site time).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def case_submissions(ctx: click.Context, month: str, as_json: bool) -> None:
+    """Cases submitted per supervisor in a month against SPEC §8; who is short."""
+    from training.cases_store import submission_counts
+
+    counts = submission_counts(_desk(ctx), month)
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{counts['month']}: {counts['total']} case(s) submitted 案例提交")
+    for row in counts["staff"]:
+        need = f"/{row['required']}" if row["required"] else ""
+        flag = "  SHORT 不足" if row["short"] else ""
+        click.echo(f"  {row['staff']:8} {row['role']:11} {row['count']}{need}{flag}")
+    d = counts["desk"]
+    click.echo(f"  desk studies 集中学习 {d['count']}/{d['required']}"
+               f"{'  SHORT 不足' if d['short'] else ''}")
+
+
+@train.group("report", cls=TrainGroup)
+def report_group() -> None:
+    """Reports from the gradebook."""
+
+
+@report_group.command("appraisal")
+@click.argument("quarter")
+@click.option("--gradebook", type=ExistingFile, default=None, help=GRADEBOOK_HELP)
+@click.option("--out", type=PathArg, default=None, help="CSV file (default stdout).")
+@click.pass_context
+def report_appraisal(ctx: click.Context, quarter: str, gradebook: Path | None,
+                     out: Path | None) -> None:
+    """Quarterly appraisal CSV: percent per trainee per month, mean, exams taken."""
+    from training.report import appraisal, appraisal_csv, quarter_months
+
+    quarter_months(quarter)  # a bad quarter fails before the gradebook is opened
+    text = appraisal_csv(appraisal(_book(ctx, gradebook), quarter, _config(ctx).tz), quarter)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8-sig")  # the BOM lets Excel read the Chinese
+        click.echo(f"written {out}")

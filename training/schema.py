@@ -137,7 +137,7 @@ class Expected(_Strict):
 class Source(_Strict):
     kind: Literal["written", "ticket"]
     author: str = Field(min_length=1)
-    ticket: int | None = None
+    ticket: int | str | None = None  # the ticket number, e.g. GD-20261001-0001
 
     @model_validator(mode="after")
     def _ticket(self) -> Source:
