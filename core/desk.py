@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 import pluggy
 from sqlalchemy import Engine
@@ -59,7 +60,7 @@ class Desk:
         return categories(self.pm)
 
     @property
-    def tz(self):  # noqa: ANN201 - ZoneInfo
+    def tz(self) -> ZoneInfo:
         return self.config.tz
 
     def migration_locations(self) -> list[str]:
