@@ -153,8 +153,7 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str,
               gradebook: Path | None) -> None:
     """Take an exam at the terminal; responses are graded and appended to the gradebook."""
     from training.exams import load_exam
-    from training.gradebook import record_attempt
-    from training.taker import take_exam
+    from training.taker import record_responses, take_exam
 
     exam = load_exam(exam_file)
     if not trainee.strip():
@@ -162,12 +161,9 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str,
     stdin = sys.stdin
     stdout = sys.stdout
     responses = take_exam(exam.public(), stdin, stdout)
-    rows = record_attempt(_book(ctx, gradebook, create=True), exam, trainee, responses,
-                          _config(ctx).tz)
-    auto = sum(r.auto_score or 0 for r in rows if not r.pending)
-    waiting = sum(r.pending for r in rows)
-    click.echo(f"\n{trainee}: attempt {rows[0].attempt}, automatic score {auto:.2f} of "
-               f"{len(rows) - waiting}; {waiting} short answer(s) wait for the trainer")
+    _, summary = record_responses(_book(ctx, gradebook, create=True), exam, trainee,
+                                  responses, _config(ctx).tz)
+    click.echo(f"\n{summary}")
 
 
 @train.command("grade")
@@ -442,3 +438,41 @@ def report_appraisal(ctx: click.Context, quarter: str, gradebook: Path | None,
     else:
         out.write_text(text, encoding="utf-8-sig")  # the BOM lets Excel read the Chinese
         click.echo(f"written {out}")
+
+
+@report_group.command("teams")
+@click.argument("month")
+@click.option("--gradebook", type=ExistingFile, default=None, help=GRADEBOOK_HELP)
+@click.option("--teams", "teams_file", type=ExistingFile, default=None,
+              help="YAML/JSON mapping trainee → team (default: departments in the staff "
+                   "table when a database is configured).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def report_teams(ctx: click.Context, month: str, gradebook: Path | None,
+                 teams_file: Path | None, as_json: bool) -> None:
+    """Scores per team in a month: trainees, exams taken, mean and median percent."""
+    import yaml
+
+    from training.report import check_month, staff_teams, team_scores
+
+    month = check_month(month)  # a bad month fails before the gradebook is opened
+    teams: dict[str, str | None] = {}
+    if teams_file is not None:
+        raw = yaml.safe_load(teams_file.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise DomainError("--teams", f"{teams_file} is not a mapping trainee: team")
+        teams = {str(k): None if v is None else str(v) for k, v in raw.items()}
+    elif getattr(ctx.find_root().obj, "db_url", None):
+        teams = staff_teams(_desk(ctx))
+    rows = team_scores(_book(ctx, gradebook), month, _config(ctx).tz, teams)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{month}: scores per team 班组成绩 (percent 百分制)")
+    click.echo(f"  {'team 班组':16} {'trainees 人数':>13} {'exams 考试':>10} "
+               f"{'mean 平均':>9} {'median 中位':>11} {'pending 待评':>12}")
+    for row in rows:
+        click.echo(f"  {row['team']!s:16} {row['trainees']:>13} {row['exams']:>10} "
+                   f"{row['mean']:>9} {row['median']:>11} {row['pending']:>12}")
+    if not rows:
+        click.echo("  no exams taken this month 本月无考试记录")

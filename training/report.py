@@ -1,18 +1,23 @@
-"""Reports from the gradebook: item analysis, scores per trainee, the quarterly appraisal."""
+"""Reports from the gradebook: item analysis, scores per trainee and per team, the appraisal."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from statistics import mean
+from statistics import mean, median
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
 from training.analysis import ExamStats, analyse
 from training.gradebook import Gradebook, choice_responses, final_score, latest, score_matrix
 from training.grading import Response
+
+if TYPE_CHECKING:
+    from core.desk import Desk
 
 
 def exam_analysis(book: Gradebook, exam_id: str) -> ExamStats:
@@ -58,6 +63,22 @@ def quarter_months(quarter: str) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
 
 
+def _monthly(book: Gradebook, tz: ZoneInfo) -> dict[str, dict[str, list[tuple[str, float, int]]]]:
+    """trainee → month → (exam, percent, pending) for each exam, in the month (site time) of
+    the trainee's latest attempt at it."""
+    out: dict[str, dict[str, list[tuple[str, float, int]]]] = {}
+    for exam_id in sorted({r.exam_id for r in book.submissions()}):
+        taken: dict[str, str] = {}
+        for sub in latest(book, exam_id):
+            at = datetime.fromisoformat(sub.submitted_at).astimezone(tz)
+            taken[sub.trainee] = max(taken.get(sub.trainee, ""), f"{at:%Y-%m}")
+        for row in trainee_scores(book, exam_id):
+            trainee = str(row["trainee"])
+            out.setdefault(trainee, {}).setdefault(taken[trainee], []).append(
+                (exam_id, float(row["percent"]), int(row["pending"])))  # type: ignore[arg-type, call-overload]
+    return out
+
+
 def appraisal(book: Gradebook, quarter: str, tz: ZoneInfo) -> list[dict[str, object]]:
     """Quarterly appraisal (季度考核): each trainee's exam percent per month, mean, count.
 
@@ -66,30 +87,64 @@ def appraisal(book: Gradebook, quarter: str, tz: ZoneInfo) -> list[dict[str, obj
     `pending`, so a trainer sees which rows will still change.
     """
     months = quarter_months(quarter)
-    per: dict[str, dict[str, list[float]]] = {}
-    exams: dict[str, set[str]] = {}
-    waiting: dict[str, int] = {}
-    exam_ids = sorted({r.exam_id for r in book.submissions()})
-    for exam_id in exam_ids:
-        taken: dict[str, str] = {}
-        for sub in latest(book, exam_id):
-            at = datetime.fromisoformat(sub.submitted_at).astimezone(tz)
-            taken[sub.trainee] = max(taken.get(sub.trainee, ""), f"{at:%Y-%m}")
-        for row in trainee_scores(book, exam_id):
-            trainee = str(row["trainee"])
-            month = taken[trainee]
-            if month not in months:
-                continue
-            per.setdefault(trainee, {}).setdefault(month, []).append(float(row["percent"]))  # type: ignore[arg-type]
-            exams.setdefault(trainee, set()).add(exam_id)
-            waiting[trainee] = waiting.get(trainee, 0) + int(row["pending"])  # type: ignore[call-overload]
     out: list[dict[str, object]] = []
-    for trainee in sorted(per):
-        monthly = {m: round(mean(per[trainee][m]), 1) for m in months if m in per[trainee]}
+    for trainee, per in sorted(_monthly(book, tz).items()):
+        taken = {m: per[m] for m in months if m in per}
+        if not taken:
+            continue
+        monthly = {m: round(mean(p for _, p, _ in rows), 1) for m, rows in taken.items()}
         out.append({"trainee": trainee, **{m: monthly.get(m) for m in months},
-                    "mean": round(mean(monthly.values()), 1), "exams": len(exams[trainee]),
-                    "pending": waiting.get(trainee, 0)})
+                    "mean": round(mean(monthly.values()), 1),
+                    "exams": len({e for rows in taken.values() for e, _, _ in rows}),
+                    "pending": sum(n for rows in taken.values() for _, _, n in rows)})
     return out
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+UNASSIGNED = "未分组 unassigned"
+
+
+def check_month(month: str) -> str:
+    """`2026-10` (site time); anything else is a domain error naming the month."""
+    match = MONTH.match(month.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise DomainError("month", f"not a month: {month!r} (e.g. 2026-10)")
+    return month.strip()
+
+
+def team_scores(book: Gradebook, month: str, tz: ZoneInfo,
+                teams: Mapping[str, str | None]) -> list[dict[str, object]]:
+    """Scores per team (班组) in a month: trainees, exams taken, mean and median percent.
+
+    Each trainee's percent for the month is the mean of the exams counted in it (as in the
+    appraisal), so every trainee weighs the same in the team's mean and median; `exams`
+    counts (trainee, exam) pairs. A trainee missing from `teams` (or with no department)
+    falls under `UNASSIGNED`. Teams are ordered by name, the unassigned last.
+    """
+    month = check_month(month)
+    members: dict[str, list[tuple[float, int, int]]] = {}
+    for trainee, per in _monthly(book, tz).items():
+        if month not in per:
+            continue
+        rows = per[month]
+        team = teams.get(trainee) or UNASSIGNED
+        members.setdefault(team, []).append(
+            (mean(p for _, p, _ in rows), len(rows), sum(n for _, _, n in rows)))
+    out: list[dict[str, object]] = []
+    for team in sorted(members, key=lambda t: (t == UNASSIGNED, t)):
+        percents = [p for p, _, _ in members[team]]
+        out.append({"team": team, "month": month, "trainees": len(percents),
+                    "exams": sum(n for _, n, _ in members[team]),
+                    "mean": round(mean(percents), 1), "median": round(median(percents), 1),
+                    "pending": sum(n for _, _, n in members[team])})
+    return out
+
+
+def staff_teams(desk: Desk) -> dict[str, str | None]:
+    """Trainee name → department (部门) from the site's staff table."""
+    from core.directory import list_staff
+
+    return {s["name"]: s["department"] for s in list_staff(desk)}
 
 
 def appraisal_csv(rows: list[dict[str, object]], quarter: str) -> str:

@@ -7,10 +7,11 @@ with the key, after the trainee is done.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from core.errors import DomainError
-from training.exams import PublicExam
+from training.exams import Exam, PublicExam
+from training.gradebook import Gradebook, Submission, record_attempt
 from training.grading import Response
 from training.items import PublicItem
 from training.render import INSTRUCTIONS, letters
@@ -78,3 +79,19 @@ def take_exam(exam: PublicExam, stdin: TextIO, stdout: TextIO) -> dict[str, Resp
     stdout.write(f"{exam.title}（{exam.id}），共 {len(exam.items)} 题。\n")
     total = len(exam.items)
     return {item.id: ask(item, n, total, stdin, stdout) for n, item in enumerate(exam.items, 1)}
+
+
+def record_responses(book: Gradebook, exam: Exam, trainee: str,
+                     responses: dict[str, Response], tz: Any) -> tuple[list[Submission], str]:
+    """Grade and append one attempt (terminal or notebook); returns the rows and a summary.
+
+    The summary gives the automatic score and how many answers wait for the trainer, never
+    which answers were right.
+    """
+    if not trainee.strip():
+        raise DomainError("trainee", "a trainee name is required")
+    rows = record_attempt(book, exam, trainee, responses, tz)
+    auto = sum(r.auto_score or 0 for r in rows if not r.pending)
+    waiting = sum(r.pending for r in rows)
+    return rows, (f"{trainee}: attempt {rows[0].attempt}, automatic score {auto:.2f} of "
+                  f"{len(rows) - waiting}; {waiting} short answer(s) wait for the trainer")

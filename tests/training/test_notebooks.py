@@ -10,6 +10,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).parents[2] / "training" / "notebooks"
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.mark.parametrize("name", ["monthly_exam", "practice"])
@@ -20,6 +21,9 @@ def test_notebook_executes(name: str, tmp_path: Path) -> None:
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("image/png" in o.get("data", {}) for o in outputs)
+    if name == "monthly_exam":  # the ipywidgets exam form is displayed and submitted
+        assert any(WIDGET in o.get("data", {}) for o in outputs)
+        assert any("已交卷 submitted" in o.get("text", "") for o in outputs)
 
 
 @pytest.mark.parametrize("name", ["monthly_exam", "practice"])

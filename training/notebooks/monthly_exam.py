@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -35,6 +37,7 @@ from training.report import exam_analysis, trainee_scores
 from training.rubrics import rubric
 from training.schema import load_library
 from training.taker import take_exam
+from training.widgets import exam_form
 
 config = load_config(None)
 cases = load_library()
@@ -80,6 +83,22 @@ for n, ability in enumerate([0.95, 0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.15, 0.05]):
     answers = take_exam(exam.public(), StringIO(scripted_answers(exam, ability, seed=10 + n)),
                         StringIO())
     record_attempt(book, exam, f"学员{n + 1:02d}", answers, config.tz)
+
+# %% [markdown]
+# ### …or in the notebook (ipywidgets)
+# One widget per item, built from the public form only (option values are letters, so no
+# widget holds a key or a code); Submit records the attempt like the terminal does. Here a
+# script picks "A" in every single choice and presses Submit, as a trainee would by clicking.
+
+# %%
+form = exam_form(exam.public(), book, "笔记本学员", config.tz)
+for item in exam.public().items:
+    if item.form == "choice":
+        form.inputs[item.id].value = "A"
+form.submit.click()
+display(form.box)
+print(form.status.value)
+assert form.rows and form.submit.disabled
 
 # %% [markdown]
 # ## 4. Grade the pending short answers on their rubric
