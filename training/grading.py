@@ -89,9 +89,9 @@ def grade(item: Item, response: Response, tz: ZoneInfo) -> Grade:
     key = item.key
     if item.kind == "short_answer":
         return Grade(0.0) if not response else Grade(None, pending=True)
-    if response is None or response == "" or response == []:
-        if item.kind == "violations":
-            return Grade(grade_multi(set(key.choices or []), _codes(item), set()))
+    if response is None or response == "":
+        return Grade(0.0)  # unanswered, whatever the key: silence is not "no violations"
+    if response == [] and item.kind != "violations":
         return Grade(0.0)
     if item.kind in ("classification", "followup"):
         assert key.choice is not None

@@ -109,4 +109,5 @@ def test_grade_dispatches_by_kind(pool: list[Item]) -> None:
     assert pending.pending and pending.score is None
     assert grade(short, "", SH).score == 0.0
     clean = next(i for i in pool if i.kind == "violations" and not i.key.choices)
-    assert grade(clean, None, SH).score == 1.0  # nothing to spot and nothing picked
+    assert grade(clean, [], SH).score == 1.0  # "none of these" (the taker's "-"): right
+    assert grade(clean, None, SH).score == 0.0  # left unanswered: silence earns nothing
