@@ -13,6 +13,7 @@ import pytest
 
 from core import directory, tickets
 from core.desk import Desk
+from tests.training.conftest import first_right
 from training.exams import Blueprint, Exam, Section, assemble
 from training.gradebook import MemoryGradebook, record_attempt
 from training.items import Item
@@ -106,27 +107,20 @@ def exam_pair(pool: list[Item]) -> tuple[Exam, Exam]:
     return assemble(pool, plan, 1, "2026-10"), assemble(pool, plan, 2, "2026-11")
 
 
-def _answers(exam: Exam, right: int) -> dict:
-    """The first `right` items answered correctly, the rest wrongly."""
-    out = {}
-    for n, item in enumerate(exam.items):
-        wrong = next(o.code for o in item.options if o.code != item.key.choice)
-        out[item.id] = item.key.choice if n < right else wrong
-    return out
-
 
 def test_appraisal_by_hand(exam_pair: tuple[Exam, Exam]) -> None:
     october, november = exam_pair
     book = MemoryGradebook()
-    record_attempt(book, october, "王芳", _answers(october, 4), TZ, at="2026-10-30T02:00:00+00:00")
+    record_attempt(book, october, "王芳", first_right(october, 4), TZ,
+                   at="2026-10-30T02:00:00+00:00")
     # 2026-10-31 17:00 UTC is 1 November in Shanghai: counts in November
-    record_attempt(book, november, "王芳", _answers(november, 1), TZ,
+    record_attempt(book, november, "王芳", first_right(november, 1), TZ,
                    at="2026-10-31T17:00:00+00:00")
-    record_attempt(book, november, "王芳", _answers(november, 2), TZ,
+    record_attempt(book, november, "王芳", first_right(november, 2), TZ,
                    at="2026-11-02T02:00:00+00:00")  # the re-take counts, not the first
-    record_attempt(book, november, "李娜", _answers(november, 3), TZ,
+    record_attempt(book, november, "李娜", first_right(november, 3), TZ,
                    at="2026-11-02T02:00:00+00:00")
-    record_attempt(book, october, "李娜", _answers(october, 4), TZ,
+    record_attempt(book, october, "李娜", first_right(october, 4), TZ,
                    at="2026-09-30T02:00:00+00:00")  # September: another quarter
     rows = appraisal(book, "2026-Q4", TZ)
     assert rows == [
@@ -143,7 +137,7 @@ def test_appraisal_by_hand(exam_pair: tuple[Exam, Exam]) -> None:
 def test_appraisal_cli_reads_the_database_gradebook(desk: Desk, run, tmp_path: Path,
                                                      exam_pair: tuple[Exam, Exam]) -> None:
     october, _ = exam_pair
-    record_attempt(SqlGradebook(desk), october, "王芳", _answers(october, 3), TZ,
+    record_attempt(SqlGradebook(desk), october, "王芳", first_right(october, 3), TZ,
                    at="2026-10-30T02:00:00+00:00")
     out = tmp_path / "q4.csv"
     result = run("train", "report", "appraisal", "2026-Q4", "--out", str(out))

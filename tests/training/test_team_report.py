@@ -10,6 +10,7 @@ import pytest
 
 from core.desk import Desk
 from core.errors import DomainError
+from tests.training.conftest import first_right
 from training.exams import Blueprint, Exam, Section, assemble
 from training.gradebook import Gradebook, MemoryGradebook, record_attempt
 from training.items import Item
@@ -45,13 +46,6 @@ def exams(pool: list[Item]) -> tuple[Exam, Exam]:
     return assemble(pool, plan, 1, "2026-10"), assemble(pool, plan, 2, "2026-10b")
 
 
-def _answers(exam: Exam, right: int) -> dict:
-    out = {}
-    for n, item in enumerate(exam.items):
-        wrong = next(o.code for o in item.options if o.code != item.key.choice)
-        out[item.id] = item.key.choice if n < right else wrong
-    return out
-
 
 def _fill(book: Gradebook, exams: tuple[Exam, Exam]) -> None:
     first, second = exams
@@ -65,7 +59,7 @@ def _fill(book: Gradebook, exams: tuple[Exam, Exam]) -> None:
         ("外包甲", first, 0, "2026-10-09T02:00:00+00:00"),
         ("陈静", first, 1, "2026-10-31T17:00:00+00:00"),
     ]:
-        record_attempt(book, exam, trainee, _answers(exam, right), TZ, at=at)
+        record_attempt(book, exam, trainee, first_right(exam, right), TZ, at=at)
 
 
 def test_team_scores_by_hand(exams: tuple[Exam, Exam]) -> None:
