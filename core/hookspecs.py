@@ -170,3 +170,15 @@ def warning_raised(warning: dict[str, Any]) -> None:
     warnings fire after the intake that raised them commits; rising complaints when a
     report of the period is first built.
     """
+
+
+@hookspec
+def archive_record_offered(record: dict[str, Any]) -> None:
+    """A plugin offers a record for a household's file (业户档案), without importing the
+    archive plugin: e.g. the key plugin offers a unit's key loan when it is returned.
+
+    `record`: unit (code), kind (household/move_in/decoration/daily/advertising), title, at
+    (ISO 8601), source (plugin name), data (a JSON-able dict). Fire it with
+    `core.plugins.notify(pm, "archive_record_offered", record=...)` after your commit; the
+    archive plugin files it. Without that plugin nothing happens.
+    """

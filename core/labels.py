@@ -117,6 +117,7 @@ ROLES = _vocab("role", [
     ("supervisor", "客服主管", "supervisor", ("主管",)),
     ("manager", "项目经理", "site manager", ("经理",)),
     ("archivist", "档案管理员", "archivist", ("档案员",)),
+    ("custodian", "钥匙管理员", "key custodian", ("钥匙员",)),
     ("trainer", "培训师", "trainer", ("培训",)),
     ("integrator", "集成员", "integrator"),
 ])

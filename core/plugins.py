@@ -78,7 +78,7 @@ def plugin_list(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
         dist = dists.get(id(plugin))
         rows.append({
             "name": name,
-            "source": "built-in" if name in DEFAULT_PLUGINS else
+            "source": "built-in" if name in DEFAULT_PLUGINS or name.startswith("core.") else
             "site folder" if name.startswith("site:") else
             f"{dist.project_name} {dist.version}" if dist else "entry point",
             "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),

@@ -1,0 +1,1 @@
+"""In-repo plugins: each a package that reaches the core only through hooks."""

@@ -364,3 +364,21 @@ def test_specs_are_well_formed() -> None:
     pm = pluggy.PluginManager("propdesk")
     pm.add_hookspecs(hookspecs)
     pm.check_pending()
+
+
+def test_hook_archive_record_offered(site: Desk) -> None:
+    """The contract between a plugin that offers records and the archive that files them."""
+    from core.plugins import notify
+
+    filed: list[dict] = []
+
+    class Archive:
+        @hookimpl
+        def archive_record_offered(self, record: dict) -> None:
+            filed.append(record)
+
+    site.pm.register(Archive())
+    record = {"unit": "1-1-502", "kind": "daily", "title": "钥匙借用记录",
+              "at": "2026-11-19T10:00:00+08:00", "source": "keys", "data": {"loan": 1}}
+    notify(site.pm, "archive_record_offered", record=record)
+    assert filed == [record]

@@ -1,0 +1,1 @@
+"""Hook implementations of the archives plugin (filled in by its issue)."""

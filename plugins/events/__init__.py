@@ -1,0 +1,1 @@
+"""Plugin package: see hooks.py."""

@@ -1,0 +1,1 @@
+"""Hook implementations of the paid_services plugin (filled in by its issue)."""
