@@ -1,0 +1,134 @@
+"""HTTP routes of the events plugin under /events; thin over the service modules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.api.deps import DeskDep, StaffDep, require_roles
+from core.desk import Desk
+from core.models import Staff
+from core.times import parse_time
+from plugins.events import after, registration, service
+
+Desk_ = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager"))]
+Leads = Annotated[Staff, Depends(require_roles("supervisor", "manager"))]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: str | None = None
+
+
+class ProposalIn(_In):
+    title: str = Field(..., max_length=128)
+    starts_at: str
+    large: bool = False
+    own: bool = True
+    organisation: str | None = None
+    content: str | None = None
+    promotion: str | None = None
+    budget: int | None = None
+    risk_plan: str | None = None
+    per_household: int = 1
+    waitlist: bool = True
+
+
+class ApproveIn(_In):
+    override: str | None = Field(None, max_length=500)
+
+
+class SessionIn(_In):
+    starts_at: str
+    capacity: int
+    place: str | None = None
+
+
+class RegisterIn(_In):
+    unit: str
+    channel: str = "online"
+    name: str | None = None
+    phone: str | None = None
+
+
+class SurveyIn(_In):
+    unit: str
+    score: int
+    comment: str | None = None
+
+
+class SummaryIn(_In):
+    text: str = Field(..., max_length=5000)
+
+
+def _at(desk: Desk, body: _In) -> datetime:
+    return parse_time(body.at, desk.tz, "at") if body.at else desk.now()
+
+
+def add_routes(router: APIRouter) -> None:
+    """Mount the routes on the application's router (the `register_routes` hook)."""
+    r = APIRouter(prefix="/events", tags=["events 社区活动"])
+
+    @r.post("", status_code=201)
+    def propose(body: ProposalIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+        fields = body.model_dump(exclude={"at", "title", "starts_at"})
+        return service.propose(desk, title=body.title,
+                               starts_at=parse_time(body.starts_at, desk.tz, "starts_at"),
+                               at=_at(desk, body), actor=staff.name, **fields)
+
+    @r.get("/{event_id}")
+    def show(event_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return service.event_view(desk, event_id)
+
+    @r.post("/{event_id}/approve")
+    def approve(event_id: int, body: ApproveIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
+        return service.approve(desk, event_id, actor=staff.name, at=_at(desk, body),
+                               override=body.override)
+
+    @r.post("/{event_id}/sessions", status_code=201)
+    def add_session(event_id: int, body: SessionIn, desk: DeskDep,
+                    staff: Desk_) -> dict[str, Any]:
+        return service.add_session(desk, event_id, capacity=body.capacity, place=body.place,
+                                   starts_at=parse_time(body.starts_at, desk.tz, "starts_at"),
+                                   at=_at(desk, body))
+
+    @r.post("/sessions/{session_id}/registrations", status_code=201)
+    def register(session_id: int, body: RegisterIn, desk: DeskDep,
+                 staff: Desk_) -> dict[str, Any]:
+        return registration.register(desk, session_id, unit=body.unit, channel=body.channel,
+                                     name=body.name, phone=body.phone, at=_at(desk, body),
+                                     actor=staff.name)
+
+    @r.post("/registrations/{reg_id}/cancel")
+    def cancel(reg_id: int, body: _In, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+        return registration.cancel(desk, reg_id, at=_at(desk, body))
+
+    @r.post("/registrations/{reg_id}/checkin")
+    def checkin(reg_id: int, body: _In, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+        return registration.check_in(desk, reg_id, at=_at(desk, body))
+
+    @r.post("/{event_id}/surveys", status_code=201)
+    def survey(event_id: int, body: SurveyIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+        return after.record_survey(desk, event_id, unit=body.unit, score=body.score,
+                                   comment=body.comment, at=_at(desk, body))
+
+    @r.get("/{event_id}/coverage")
+    def coverage(event_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return after.coverage(desk, event_id)
+
+    @r.post("/{event_id}/summary")
+    def summary(event_id: int, body: SummaryIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
+        return after.summarise(desk, event_id, text=body.text, at=_at(desk, body))
+
+    @r.get("/reports/{year}/{season}")
+    def report(year: int, season: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return after.season_report(desk, year, season)
+
+    @r.get("/plans/{year}")
+    def plan(year: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return service.plan_view(desk, year)
+
+    router.include_router(r)
