@@ -1,1 +1,66 @@
-"""Hook implementations of the archives plugin (filled in by its issue)."""
+"""Hook implementations of the archives plugin: each delegates to the plugin's modules."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from core import hookimpl
+from plugins.archives.models import MODELS
+
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+log = logging.getLogger("propdesk.archives")
+
+
+@hookimpl
+def register_models(register: Any) -> None:
+    for model in MODELS:
+        register(model)
+
+
+@hookimpl
+def register_migrations(register: Any) -> None:
+    register(VERSIONS)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from plugins.archives.cli import archive
+
+    cli.add_command(archive)
+
+
+@hookimpl
+def register_routes(router: Any) -> None:
+    if not hasattr(router, "include_router"):  # only a FastAPI router takes routes
+        return
+    from plugins.archives.api import add_routes
+
+    add_routes(router)
+
+
+@hookimpl
+def ticket_transitioned(ticket: dict[str, Any], action: str) -> None:
+    """A closed complaint, repair or paid service goes into the household's file."""
+    if action != "close":
+        return
+    from plugins.archives import service
+
+    desk = service.find_desk()
+    if desk is None:
+        log.warning("archive: no site to file ticket %s into", ticket.get("number"))
+        return
+    service.file_closed_ticket(desk, ticket)
+
+
+@hookimpl
+def archive_record_offered(record: dict[str, Any]) -> None:
+    """Another plugin's record (e.g. a key loan) goes into the household's file."""
+    from plugins.archives import service
+
+    desk = service.find_desk()
+    if desk is None:
+        log.warning("archive: no site to file %r into", record.get("title"))
+        return
+    service.file_record(desk, record)

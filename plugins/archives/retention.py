@@ -1,0 +1,160 @@
+"""Retention: a household's change starts the clock, a legal hold stops destruction, and a
+destruction (approved, witnessed) removes the content and is registered for ever.
+
+Retention after a change (sale or move-out), by the file's importance — defaults in
+`settings.DEFAULT_RETENTION`: general 5 years, important 10 years, permanent never due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from core.desk import Desk
+from core.directory import get_staff
+from core.errors import DomainError
+from core.permissions import Forbidden
+from core.times import parse_time, show
+from plugins.archives import settings, store
+from plugins.archives.models import (
+    ArchiveDestruction,
+    ArchiveDocument,
+    ArchiveFile,
+    ArchiveRequest,
+)
+from plugins.archives.service import file_view, find_file, require_keeper, when
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def change_household(desk: Desk, ref: str, reason: str, actor: str | None = None,
+                     at: str | None = None) -> dict[str, Any]:
+    """A sale or move-out: the file becomes a former household's, with a retention date."""
+    reason = settings.CHANGES.parse(reason)
+    moment = when(desk, at)
+    years = settings.retention_years()
+    with desk.write() as s:
+        require_keeper(s, actor, "record a household change")
+        found = find_file(s, ref)
+        if found.status != "current":
+            raise DomainError("file", f"file {found.number} is {found.status}, not current")
+        found.status, found.changed_at, found.change_reason = "former", moment, reason
+        found.retain_until = (None if found.importance == "permanent"
+                              else _add_years(moment, years[found.importance]))
+        return file_view(desk, s, found)
+
+
+def set_hold(desk: Desk, ref: str, hold: bool, reason: str | None = None,
+             actor: str | None = None) -> dict[str, Any]:
+    """A legal hold (dispute) keeps the file whatever its retention date says."""
+    if hold and not (reason or "").strip():
+        raise DomainError("reason", "a legal hold needs its reason (the dispute)")
+    with desk.write() as s:
+        require_keeper(s, actor, "place or lift a legal hold")
+        found = find_file(s, ref)
+        found.legal_hold, found.hold_reason = hold, (reason or "").strip() or None
+        return file_view(desk, s, found)
+
+
+def destroy(desk: Desk, ref: str, *, approved_by: str, witness: str, reason: str,
+            actor: str | None, at: str | None = None) -> dict[str, Any]:
+    """Destroy a due file's content; refused (nothing written) unless every rule holds."""
+    moment = when(desk, at)
+    if not reason.strip():
+        raise DomainError("reason", "a destruction needs its reason")
+    with desk.write() as s:
+        if not actor:
+            raise DomainError("as", "name who destroys the file (--as STAFF)")
+        keeper = require_keeper(s, actor, "destroy a file")
+        approver = get_staff(s, approved_by, "approved_by")
+        if approver.role != "manager":
+            raise Forbidden("approved_by", f"{approver.name} ({approver.role}) may not approve "
+                            "a destruction: the site manager does")
+        seen = get_staff(s, witness, "witness")
+        if seen.name in (approver.name, actor):
+            raise DomainError("witness", "the witness is someone other than the approver and "
+                              "the person destroying")
+        found = find_file(s, ref)
+        if found.legal_hold:
+            raise DomainError("file", f"file {found.number} is under a legal hold "
+                              f"({found.hold_reason}): it may not be destroyed")
+        if found.status != "former":
+            raise DomainError("file", f"file {found.number} is {found.status}: only a former "
+                              "household's file past its retention date is destroyed")
+        if found.retain_until is None or found.retain_until > moment:
+            raise DomainError("file", f"file {found.number} is kept until "
+                              f"{show(found.retain_until, desk.tz) or 'for ever'}")
+        docs = list(s.scalars(select(ArchiveDocument).where(
+            ArchiveDocument.file_id == found.id, ArchiveDocument.destroyed.is_(False))))
+        unit = file_view(desk, s, found)["unit"]
+        entry = ArchiveDestruction(
+            file_number=found.number, unit=unit, reason=reason.strip(),
+            documents=[{"id": d.id, "kind": d.kind, "title": d.title, "sha256": d.sha256}
+                       for d in docs],
+            approved_by=approver.name, witness=seen.name,
+            destroyed_by=keeper.name if keeper else actor, destroyed_at=moment)
+        s.add(entry)
+        for doc in docs:
+            doc.destroyed = True
+        found.status = "destroyed"
+        s.flush()
+        shas = {d.sha256 for d in docs}
+        shared = set(s.scalars(select(ArchiveDocument.sha256).where(
+            ArchiveDocument.sha256.in_(shas), ArchiveDocument.destroyed.is_(False))))
+        view = destruction_view(desk, entry)
+    root = settings.store_dir(desk)
+    for sha in shas - shared:  # after the commit: a failed transaction keeps the content
+        store.remove(root, sha)
+    return view
+
+
+def destruction_view(desk: Desk, entry: ArchiveDestruction) -> dict[str, Any]:
+    return {"id": entry.id, "file": entry.file_number, "unit": entry.unit,
+            "documents": entry.documents, "reason": entry.reason,
+            "approved_by": entry.approved_by, "witness": entry.witness,
+            "destroyed_by": entry.destroyed_by, "destroyed_at": show(entry.destroyed_at, desk.tz)}
+
+
+def register(desk: Desk) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        return [destruction_view(desk, e) for e in
+                s.scalars(select(ArchiveDestruction).order_by(ArchiveDestruction.id))]
+
+
+def audit(desk: Desk, month: str) -> dict[str, Any]:
+    """The keeper's monthly audit: files due, files missing expected papers, loans out."""
+    try:
+        start = parse_time(f"{month}-01T00:00", desk.tz, "month")
+    except DomainError:
+        raise DomainError("month", f"use YYYY-MM, not {month!r}") from None
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    now = desk.now()
+    with desk.sessions() as s:
+        files = list(s.scalars(select(ArchiveFile).order_by(ArchiveFile.number)))
+        due = [file_view(desk, s, f) for f in files if f.status == "former"
+               and not f.legal_hold and f.retain_until is not None and f.retain_until < end]
+        held = [file_view(desk, s, f) for f in files if f.legal_hold]
+        kinds: dict[int, set[str]] = {}
+        for file_id, kind in s.execute(select(ArchiveDocument.file_id, ArchiveDocument.kind)
+                                       .where(ArchiveDocument.destroyed.is_(False))):
+            kinds.setdefault(file_id, set()).add(kind)
+        missing = [{"file": f.number, "missing": [k for k in settings.EXPECTED_KINDS
+                                                  if k not in kinds.get(f.id, set())]}
+                   for f in files if f.status == "current"]
+        loans = s.scalars(select(ArchiveRequest).where(ArchiveRequest.lent_at.is_not(None),
+                                                       ArchiveRequest.returned_at.is_(None))
+                          .order_by(ArchiveRequest.due_back))
+        numbers = {f.id: f.number for f in files}
+        open_loans = [{"request": r.id, "file": numbers.get(r.file_id), "requester": r.requester,
+                       "lent_at": show(r.lent_at, desk.tz), "due_back": show(r.due_back, desk.tz),
+                       "overdue": r.due_back is not None and r.due_back < now} for r in loans]
+    return {"month": month, "due": due, "held": held,
+            "missing": [m for m in missing if m["missing"]], "open_loans": open_loans,
+            "overdue": [loan for loan in open_loans if loan["overdue"]]}
