@@ -1,1 +1,55 @@
-"""Hook implementations of the paid_services plugin (filled in by its issue)."""
+"""Hook implementations of the paid_services plugin: thin, they delegate to the services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core import hookimpl
+from plugins.paid_services import decisions, scoring
+from plugins.paid_services.models import MODELS
+
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_models(register: Any) -> None:
+    for model in MODELS:
+        register(model)
+
+
+@hookimpl
+def register_migrations(register: Any) -> None:
+    register(VERSIONS)
+
+
+@hookimpl
+def classify_ticket(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
+    return decisions.classify(ticket, config)
+
+
+@hookimpl
+def ticket_created(ticket: dict[str, Any]) -> None:
+    decisions.record_pending(ticket)
+
+
+@hookimpl
+def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
+    scoring.on_followup(ticket, followup)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from plugins.paid_services.cli import paid
+
+    cli.add_command(paid)
+
+
+@hookimpl
+def register_routes(router: Any) -> None:
+    from fastapi import APIRouter
+
+    from plugins.paid_services.api import add_routes
+
+    if isinstance(router, APIRouter):  # the shared hook test passes a plain list
+        add_routes(router)

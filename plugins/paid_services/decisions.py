@@ -1,0 +1,123 @@
+"""Paid, warranty or public area (SPEC §6.4): decided at intake from the unit's dates.
+
+A repair in a unit after its warranty end is a paid service; within the warranty it stays a
+repair for the warranty office; without a unit it is a public-area repair (free). The
+decision is taken in `classify_ticket` (before the ticket exists) and written with its
+reason once the ticket is created (`ticket_created`).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core.directory import get_unit
+from core.errors import DomainError
+from core.labels import Vocabulary
+from core.models import Unit
+from plugins.paid_services.context import find_desk
+from plugins.paid_services.models import Decision, UnitWarranty
+from plugins.paid_services.money import vocab
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+DECISIONS: Vocabulary = vocab("decision", [
+    ("paid", "有偿", "paid service", ("有偿服务",)),
+    ("warranty", "保修", "warranty (free)", ("保修期内",)),
+    ("public_area", "公共区域", "public area (free)", ("公区",)),
+])
+_pending = threading.local()
+
+
+def parse_date(text: str | date, field: str) -> date:
+    if isinstance(text, date):
+        return text
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise DomainError(field, f"not a date: {text!r} (e.g. 2024-06-30)") from None
+
+
+def set_warranty(desk: Desk, unit: str, handover: str | date, until: str | date,
+                 actor: str | None = None) -> dict[str, Any]:
+    """Record (or correct) a unit's handover date and warranty end."""
+    start, end = parse_date(handover, "handover"), parse_date(until, "until")
+    if end < start:
+        raise DomainError("until", "the warranty cannot end before the handover")
+    with desk.write() as s:
+        u = get_unit(s, unit)
+        row = s.get(UnitWarranty, u.id) or UnitWarranty(unit_id=u.id)
+        row.handover_date, row.warranty_until = start, end
+        row.set_by, row.set_at = actor or "operator", desk.now()
+        s.add(row)
+    return {"unit": unit, "handover_date": start.isoformat(), "warranty_until": end.isoformat()}
+
+
+def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
+    """(decision, reason) for a repair in `unit` on day `on`; None when the dates are unknown."""
+    if not unit:
+        return "public_area", "no unit: a public-area repair is free (公共区域)"
+    with desk.sessions() as s:
+        row = s.scalar(select(UnitWarranty).join(Unit, Unit.id == UnitWarranty.unit_id)
+                       .where(Unit.code == unit))
+    if row is None:
+        return None
+    if on <= row.warranty_until:
+        return "warranty", (f"within the warranty until {row.warranty_until.isoformat()} "
+                            "(保修期内): free, to the warranty office")
+    return "paid", f"warranty ended {row.warranty_until.isoformat()} (保修期外): paid service"
+
+
+def classify(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
+    """The `classify_ticket` answer: paid in-unit repairs become `paid_service`."""
+    if ticket.get("category") not in ("repair", "paid_service"):
+        return None
+    desk = find_desk(config)
+    if desk is None:
+        return None
+    today = desk.now().astimezone(desk.tz).date()
+    found = decide(desk, ticket.get("unit"), today)
+    if found is None:
+        return None
+    decision, reason = found
+    _pending.value = (ticket.get("unit"), ticket.get("summary"), decision, reason)
+    if decision == "paid":
+        return {"category": "paid_service"}
+    return {"category": "repair"} if ticket["category"] == "paid_service" else None
+
+
+def record_pending(ticket: dict[str, Any]) -> None:
+    """Write the decision taken for this intake, now that the ticket has its number."""
+    pending = getattr(_pending, "value", None)
+    if pending is None or pending[:2] != (ticket.get("unit"), ticket.get("summary")):
+        return
+    _pending.value = None
+    desk = find_desk()
+    if desk is None:
+        return
+    record(desk, ticket["number"], pending[2], pending[3], "system")
+
+
+def record(desk: Desk, number: str, decision: str, reason: str, actor: str | None,
+           at: datetime | None = None) -> dict[str, Any]:
+    decision = DECISIONS.parse(decision)
+    if not reason or not reason.strip():
+        raise DomainError("reason", "say why (e.g. the warranty end date)")
+    with desk.write() as s:
+        s.add(Decision(ticket_number=number, decision=decision, reason=reason.strip()[:200],
+                       decided_by=actor or "operator", decided_at=at or desk.now()))
+    return {"ticket": number, "decision": decision, "reason": reason.strip()}
+
+
+def history(desk: Desk, number: str) -> list[dict[str, Any]]:
+    with desk.sessions() as s:
+        rows = s.scalars(select(Decision).where(Decision.ticket_number == number)
+                         .order_by(Decision.id)).all()
+        return [{"decision": r.decision, "label": DECISIONS.label(r.decision),
+                 "reason": r.reason, "by": r.decided_by,
+                 "at": r.decided_at.astimezone(desk.tz).isoformat(timespec="seconds")}
+                for r in rows]
