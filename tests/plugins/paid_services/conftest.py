@@ -46,3 +46,16 @@ def completed(desk: Desk, day: str = "2026-11-18", **kw: Any) -> dict[str, Any]:
     job = on_site(desk, day, **kw)
     jobs.sign(desk, job["number"], "李女士", f"sig/{job['number']}.png", at=f"{day}T15:00")
     return jobs.complete(desk, job["number"], actor="赵强", at=f"{day}T15:05")
+
+
+@pytest.fixture
+def paid_run(run: Any) -> Any:
+    """`run` with the plugin's commands added, as `propdesk` (core.cli.main.main) does."""
+    from core.cli.main import cli
+    from plugins.paid_services.cli import paid
+
+    added = "paid" not in cli.commands
+    cli.add_command(paid)
+    yield run
+    if added:
+        cli.commands.pop("paid", None)
