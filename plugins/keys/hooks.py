@@ -1,1 +1,61 @@
-"""Hook implementations of the keys plugin (filled in by its issue)."""
+"""Hook implementations of the key plugin (钥匙管理): its tables and Alembic branch, its
+commands and routes, and the veto that keeps a work order open while its key is out.
+Everything else lives in the plugin's services (service, overdue, reconcile, losses,
+vacant); the plugin reaches the core only through hooks and the core's public functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core import hookimpl
+from core.errors import TransitionRefused
+from plugins.keys.models import MODELS
+
+VERSIONS = Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def register_models(register: Any) -> None:
+    for model in MODELS:
+        register(model)
+
+
+@hookimpl
+def register_migrations(register: Any) -> None:
+    register(VERSIONS)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from plugins.keys.cli import keys
+
+    cli.add_command(keys)
+
+
+@hookimpl
+def register_routes(router: Any) -> None:
+    if not hasattr(router, "include_router"):  # only a FastAPI router takes routes
+        return
+    from plugins.keys.api import router as keys_router
+
+    router.include_router(keys_router)
+
+
+@hookimpl
+def validate_transition(ticket: dict[str, Any], action: str) -> None:
+    """A work order is not closed while a key lent for it is still out."""
+    if action != "close":
+        return
+    from plugins.keys.context import find_desk
+    from plugins.keys.service import open_loans_for_ticket
+
+    desk = find_desk()
+    if desk is None:  # fired outside the ticket service: nothing to read the loans from
+        return
+    out = open_loans_for_ticket(desk, ticket["number"])
+    if out:
+        keys = ", ".join(f"{tag} (with {borrower})" for tag, borrower in out)
+        raise TransitionRefused("key", f"ticket {ticket['number']} has a key still out: "
+                                f"{keys}; return it first (propdesk keys return TAG)")

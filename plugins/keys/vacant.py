@@ -1,0 +1,124 @@
+"""Vacant units whose keys the site holds (空置房): every month an inspection, an airing and
+a cleaning, generated once per unit and month and recorded when done. An anomaly found
+(a leak, a window open in the rain...) opens a ticket for the unit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core import tickets
+from core.directory import get_staff
+from core.errors import DomainError, NotFound, TransitionRefused
+from core.times import show
+from plugins.keys.common import TASK_KINDS, actor_name, audit, authorise, text_field, when
+from plugins.keys.models import Key, VacantTask
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: the keys that make a unit "vacant with keys held": entrusted and still the site's
+HELD = ("in_cabinet", "on_loan")
+
+
+def generate(desk: Desk, month: str | None = None, *, actor: str | None = None
+             ) -> dict[str, Any]:
+    """This month's tasks for every vacant unit whose entrusted key is held; idempotent."""
+    month = _month(desk, month)
+    with desk.write() as s:
+        staff = authorise(s, actor, "vacant")
+        now = desk.now()
+        units = {k.unit_id: k.unit for k in s.scalars(
+            select(Key).where(Key.kind == "entrusted", Key.status.in_(HELD)))
+            if k.unit is not None}
+        existing = {(t.unit_id, t.kind) for t in s.scalars(
+            select(VacantTask).where(VacantTask.month == month))}
+        made = []
+        for unit_id, unit in sorted(units.items(), key=lambda u: u[1].code):
+            for kind in TASK_KINDS.terms:
+                if (unit_id, kind) in existing:
+                    continue
+                task = VacantTask(unit=unit, month=month, kind=kind, generated_at=now)
+                s.add(task)
+                made.append(task)
+        s.flush()
+        for task in made:
+            audit(s, at=now, actor=actor_name(staff), action="task_generated",
+                  entity="task", entity_id=task.id, unit=task.unit.code,
+                  after={"month": month, "kind": task.kind})
+        return {"month": month, "units": len(units), "generated": len(made)}
+
+
+def list_tasks(desk: Desk, month: str | None = None, *, open_only: bool = False,
+               actor: str | None = None) -> list[dict[str, Any]]:
+    month = _month(desk, month)
+    with desk.sessions() as s:
+        authorise(s, actor, "read")
+        query = select(VacantTask).where(VacantTask.month == month)
+        if open_only:
+            query = query.where(VacantTask.done_at.is_(None))
+        rows = sorted(s.scalars(query), key=lambda t: (t.unit.code, list(TASK_KINDS.terms)
+                                                       .index(t.kind)))
+        return [task_view(t, desk) for t in rows]
+
+
+def record(desk: Desk, task_id: int, *, by: str | None = None, note: str | None = None,
+           anomaly: str | None = None, actor: str | None = None,
+           at: str | datetime | None = None) -> dict[str, Any]:
+    """A task done; an anomaly opens a ticket (an issue report for the unit)."""
+    note = text_field(note, "note", required=False)
+    anomaly = text_field(anomaly, "anomaly", required=False)
+    receiver = actor or (by or "").strip() or None
+    if anomaly and receiver is None:
+        raise DomainError("by", "an anomaly opens a ticket: name who found it (--by STAFF)")
+    with desk.write() as s:
+        staff = authorise(s, actor, "vacant")
+        if anomaly and receiver:
+            get_staff(s, receiver, "by")
+        task = s.scalar(select(VacantTask).where(VacantTask.id == task_id)
+                        .with_for_update(of=VacantTask))
+        if task is None:
+            raise NotFound("id", f"no vacant-unit task {task_id}")
+        if task.done_at is not None:
+            raise TransitionRefused("id", f"task {task_id} was recorded done at "
+                                    f"{show(task.done_at, desk.tz)}")
+        moment = when(desk, at)
+        task.done_at, task.done_by = moment, (by or "").strip() or actor_name(staff)
+        task.note, task.anomaly = note, anomaly
+        audit(s, at=moment, actor=actor_name(staff), action="task_done", entity="task",
+              entity_id=task.id, unit=task.unit.code, before={"done_at": None},
+              after={"done_at": moment, "done_by": task.done_by, "note": note,
+                     "anomaly": anomaly})
+        unit, kind = task.unit.code, TASK_KINDS.terms[task.kind].zh
+    if anomaly:
+        view = tickets.intake(desk, category="issue_report", channel="collected", unit=unit,
+                              summary=f"空置房{kind}发现异常: {anomaly}", by=receiver,
+                              at=moment, idempotency_key=f"keys:task:{task_id}")
+        with desk.write() as s:
+            row = s.get(VacantTask, task_id)
+            assert row is not None
+            row.ticket = view["number"]
+            audit(s, at=moment, actor=actor_name(staff), action="anomaly_ticket",
+                  entity="task", entity_id=task_id, unit=unit, before={"ticket": None},
+                  after={"ticket": view["number"]})
+            return task_view(row, desk)
+    return task_view(task, desk)
+
+
+def task_view(task: VacantTask, desk: Desk) -> dict[str, Any]:
+    return {"id": task.id, "unit": task.unit.code, "month": task.month, "kind": task.kind,
+            "done_at": show(task.done_at, desk.tz), "done_by": task.done_by,
+            "note": task.note, "anomaly": task.anomaly, "ticket": task.ticket}
+
+
+def _month(desk: Desk, month: str | None) -> str:
+    if not month:
+        return desk.now().astimezone(desk.tz).strftime("%Y-%m")
+    if not MONTH.match(month.strip()):
+        raise DomainError("month", f"use YYYY-MM, got {month!r}")
+    return month.strip()
