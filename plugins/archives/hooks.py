@@ -41,9 +41,10 @@ def register_routes(router: Any) -> None:
 
 
 @hookimpl
-def ticket_transitioned(ticket: dict[str, Any], action: str) -> None:
-    """A closed complaint, repair or paid service goes into the household's file."""
-    if action != "close":
+def ticket_transitioned(ticket: dict[str, Any], action: str, to_state: str) -> None:
+    """A closed complaint, repair or paid service goes into the household's file, and so
+    does a follow-up (回访) recorded after the closing that leaves it closed."""
+    if not (action == "close" or (action == "followup" and to_state == "closed")):
         return
     from plugins.archives import service
 
@@ -51,7 +52,7 @@ def ticket_transitioned(ticket: dict[str, Any], action: str) -> None:
     if desk is None:
         log.warning("archive: no site to file ticket %s into", ticket.get("number"))
         return
-    service.file_closed_ticket(desk, ticket)
+    service.file_closed_ticket(desk, ticket, followup=action == "followup")
 
 
 @hookimpl

@@ -146,8 +146,10 @@ def file_record(desk: Desk, record: dict[str, Any]) -> dict[str, Any] | None:
         return document_view(desk, doc)
 
 
-def file_closed_ticket(desk: Desk, ticket: dict[str, Any]) -> dict[str, Any] | None:
-    """The handling record of a closed complaint, repair or paid service: ticket + history."""
+def file_closed_ticket(desk: Desk, ticket: dict[str, Any],
+                       followup: bool = False) -> dict[str, Any] | None:
+    """The handling record of a closed complaint, repair or paid service: ticket + history
+    (a follow-up after the closing files the record again, now with the follow-up)."""
     if ticket.get("category") not in settings.FILED_CATEGORIES:
         return None
     if not ticket.get("unit"):
@@ -157,8 +159,10 @@ def file_closed_ticket(desk: Desk, ticket: dict[str, Any]) -> dict[str, Any] | N
 
     full = show_ticket(desk, ticket["number"])
     return file_record(desk, {"unit": full["unit"], "kind": "daily", "source": "tickets",
-                              "title": f"{full['number']} {full['summary']}",
-                              "at": full["closed_at"], "data": full})
+                              "title": f"{full['number']} {full['summary']}"
+                                       + (" 回访 follow-up" if followup else ""),
+                              "at": full["events"][-1]["at"] if followup else full["closed_at"],
+                              "data": full})
 
 
 def find_desk() -> Desk | None:

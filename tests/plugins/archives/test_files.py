@@ -91,6 +91,18 @@ def test_a_closed_complaint_is_filed_automatically(arch: Desk) -> None:
     assert [e["kind"] for e in record["events"]][-1] == "closed"
 
 
+def test_a_follow_up_after_closing_is_filed_too(arch: Desk) -> None:
+    from core import followups
+
+    number = _close(arch, "repair", "2-1-301")
+    followups.record(arch, number, method="phone", satisfaction=5, actor="王芳",
+                     at="2026-11-19 15:00")
+    docs = service.show_file(arch, "2-1-301")["contents"]["daily"]
+    assert [d["title"] for d in docs] == [f"{number} 楼上噪音扰民",
+                                          f"{number} 楼上噪音扰民 回访 follow-up"]
+    assert docs[1]["date"] == "2026-11-19T15:00:00+08:00"
+
+
 def test_inquiries_and_tickets_without_a_unit_are_not_filed(arch: Desk,
                                                             caplog: pytest.LogCaptureFixture
                                                             ) -> None:
