@@ -40,7 +40,6 @@ class HoldBody(BaseModel):
 
 
 class DestroyBody(BaseModel):
-    approved_by: str
     witness: str
     reason: str
 
@@ -103,6 +102,10 @@ def add_routes(router: APIRouter) -> None:
     @r.post("/files/{ref}/release")
     def release(desk: DeskDep, staff: Keeper, ref: str) -> dict[str, Any]:
         return retention.set_hold(desk, ref, False, None, staff.name)
+
+    @r.post("/files/{ref}/approve-destruction")
+    def approve_destruction(desk: DeskDep, staff: Keeper, ref: str) -> dict[str, Any]:
+        return retention.approve_destruction(desk, ref, actor=staff.name)
 
     @r.post("/files/{ref}/destroy")
     def destroy(desk: DeskDep, staff: Keeper, ref: str, body: DestroyBody) -> dict[str, Any]:

@@ -236,19 +236,30 @@ def release(ctx: Context, file: str, as_json: bool) -> None:
     _out(view, as_json, f"file {view['number']}: hold lifted")
 
 
+@archive.command("approve-destruction")
+@click.argument("file")
+@AT
+@JSON
+@pass_ctx
+def approve_destruction(ctx: Context, file: str, at: str | None, as_json: bool) -> None:
+    """The site manager approves destroying a due file (signed with --as)."""
+    view = retention.approve_destruction(ctx.desk, file, actor=ctx.actor, at=at)
+    _out(view, as_json, f"file {view['number']}: destruction approved by "
+         f"{view['destruction_approved_by']}")
+
+
 @archive.command("destroy")
 @click.argument("file")
-@click.option("--approved-by", required=True, help="The site manager who approved.")
 @click.option("--witness", required=True)
 @click.option("--reason", required=True)
 @AT
 @JSON
 @pass_ctx
-def destroy(ctx: Context, file: str, approved_by: str, witness: str, reason: str,
-            at: str | None, as_json: bool) -> None:
-    """Destroy a due file's content and register it (for ever)."""
-    view = retention.destroy(ctx.desk, file, approved_by=approved_by, witness=witness,
-                             reason=reason, actor=ctx.actor, at=at)
+def destroy(ctx: Context, file: str, witness: str, reason: str, at: str | None,
+            as_json: bool) -> None:
+    """Destroy an approved, due file's content before a witness; registered for ever."""
+    view = retention.destroy(ctx.desk, file, witness=witness, reason=reason, actor=ctx.actor,
+                             at=at)
     _out(view, as_json, f"file {view['file']} destroyed ({len(view['documents'])} documents), "
          f"register entry {view['id']}")
 

@@ -30,6 +30,9 @@ class ArchiveFile(Base):
     retain_until: Mapped[datetime | None]
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     hold_reason: Mapped[str | None] = mapped_column(Text)
+    #: the site manager's approval to destroy (cleared by a legal hold)
+    destruction_approved_by: Mapped[str | None] = mapped_column(String(64))
+    destruction_approved_at: Mapped[datetime | None]
 
 
 class ArchiveDocument(Base):

@@ -60,12 +60,44 @@ def set_hold(desk: Desk, ref: str, hold: bool, reason: str | None = None,
         require_keeper(s, actor, "place or lift a legal hold")
         found = find_file(s, ref)
         found.legal_hold, found.hold_reason = hold, (reason or "").strip() or None
+        if hold:  # a dispute voids an approval to destroy: it is asked for again afterwards
+            found.destruction_approved_by = found.destruction_approved_at = None
         return file_view(desk, s, found)
 
 
-def destroy(desk: Desk, ref: str, *, approved_by: str, witness: str, reason: str,
-            actor: str | None, at: str | None = None) -> dict[str, Any]:
-    """Destroy a due file's content; refused (nothing written) unless every rule holds."""
+def _destroyable(desk: Desk, found: ArchiveFile, moment: datetime) -> None:
+    if found.legal_hold:
+        raise DomainError("file", f"file {found.number} is under a legal hold "
+                          f"({found.hold_reason}): it may not be destroyed")
+    if found.status != "former":
+        raise DomainError("file", f"file {found.number} is {found.status}: only a former "
+                          "household's file past its retention date is destroyed")
+    if found.retain_until is None or found.retain_until > moment:
+        raise DomainError("file", f"file {found.number} is kept until "
+                          f"{show(found.retain_until, desk.tz) or 'for ever'}")
+
+
+def approve_destruction(desk: Desk, ref: str, *, actor: str | None,
+                        at: str | None = None) -> dict[str, Any]:
+    """The site manager signs the approval to destroy a due file."""
+    moment = when(desk, at)
+    with desk.write() as s:
+        if not actor:
+            raise DomainError("as", "an approval is signed: name the site manager (--as)")
+        staff = get_staff(s, actor, "as")
+        if staff.role != "manager":
+            raise Forbidden("as", f"{staff.name} ({staff.role}) may not approve a "
+                            "destruction: the site manager does")
+        found = find_file(s, ref)
+        _destroyable(desk, found, moment)
+        found.destruction_approved_by, found.destruction_approved_at = staff.name, moment
+        return file_view(desk, s, found)
+
+
+def destroy(desk: Desk, ref: str, *, witness: str, reason: str, actor: str | None,
+            at: str | None = None) -> dict[str, Any]:
+    """Destroy an approved, due file's content before a witness; refused (nothing written)
+    unless every rule holds."""
     moment = when(desk, at)
     if not reason.strip():
         raise DomainError("reason", "a destruction needs its reason")
@@ -73,24 +105,16 @@ def destroy(desk: Desk, ref: str, *, approved_by: str, witness: str, reason: str
         if not actor:
             raise DomainError("as", "name who destroys the file (--as STAFF)")
         keeper = require_keeper(s, actor, "destroy a file")
-        approver = get_staff(s, approved_by, "approved_by")
-        if approver.role != "manager":
-            raise Forbidden("approved_by", f"{approver.name} ({approver.role}) may not approve "
-                            "a destruction: the site manager does")
         seen = get_staff(s, witness, "witness")
-        if seen.name in (approver.name, actor):
+        found = find_file(s, ref)
+        _destroyable(desk, found, moment)
+        approver = found.destruction_approved_by
+        if approver is None:
+            raise DomainError("file", f"file {found.number}: the site manager has not approved "
+                              "its destruction (archive approve-destruction)")
+        if seen.name in (approver, actor):
             raise DomainError("witness", "the witness is someone other than the approver and "
                               "the person destroying")
-        found = find_file(s, ref)
-        if found.legal_hold:
-            raise DomainError("file", f"file {found.number} is under a legal hold "
-                              f"({found.hold_reason}): it may not be destroyed")
-        if found.status != "former":
-            raise DomainError("file", f"file {found.number} is {found.status}: only a former "
-                              "household's file past its retention date is destroyed")
-        if found.retain_until is None or found.retain_until > moment:
-            raise DomainError("file", f"file {found.number} is kept until "
-                              f"{show(found.retain_until, desk.tz) or 'for ever'}")
         docs = list(s.scalars(select(ArchiveDocument).where(
             ArchiveDocument.file_id == found.id, ArchiveDocument.destroyed.is_(False))))
         unit = file_view(desk, s, found)["unit"]
@@ -98,7 +122,7 @@ def destroy(desk: Desk, ref: str, *, approved_by: str, witness: str, reason: str
             file_number=found.number, unit=unit, reason=reason.strip(),
             documents=[{"id": d.id, "kind": d.kind, "title": d.title, "sha256": d.sha256}
                        for d in docs],
-            approved_by=approver.name, witness=seen.name,
+            approved_by=approver, witness=seen.name,
             destroyed_by=keeper.name if keeper else actor, destroyed_at=moment)
         s.add(entry)
         for doc in docs:

@@ -190,7 +190,9 @@ def file_view(desk: Desk, s: Session, found: ArchiveFile) -> dict[str, Any]:
             "importance": found.importance, "opened_at": show(found.opened_at, desk.tz),
             "changed_at": show(found.changed_at, desk.tz), "change_reason": found.change_reason,
             "retain_until": show(found.retain_until, desk.tz), "legal_hold": found.legal_hold,
-            "hold_reason": found.hold_reason}
+            "hold_reason": found.hold_reason,
+            "destruction_approved_by": found.destruction_approved_by,
+            "destruction_approved_at": show(found.destruction_approved_at, desk.tz)}
 
 
 def document_view(desk: Desk, doc: ArchiveDocument) -> dict[str, Any]:

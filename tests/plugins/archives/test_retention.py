@@ -28,7 +28,7 @@ def former(arch: Desk, tmp_path: Path, store_dir: Path) -> Path:
 
 
 def _destroy(desk: Desk, **kw: str) -> dict:
-    args = {"approved_by": "陈静", "witness": "周敏", "reason": "保管期满", "actor": "孙丽"}
+    args = {"witness": "周敏", "reason": "保管期满", "actor": "孙丽"}
     return retention.destroy(desk, "GD-1-1-101", **{**args, **kw})
 
 
@@ -42,12 +42,17 @@ def test_retention_follows_importance(arch: Desk, monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_legal_hold_blocks_destruction_and_nothing_is_written(arch: Desk, former: Path) -> None:
+    retention.approve_destruction(arch, "1-1-101", actor="陈静")
     retention.set_hold(arch, "1-1-101", True, "买卖合同纠纷", actor="孙丽")
     before = counts(arch)
     with pytest.raises(DomainError) as err:
         _destroy(arch)
     assert err.value.field == "file" and "legal hold" in err.value.message
+    with pytest.raises(DomainError):
+        retention.approve_destruction(arch, "1-1-101", actor="陈静")
     assert counts(arch) == before and former.exists()
+    view = service.show_file(arch, "1-1-101")
+    assert view["destruction_approved_by"] is None  # the hold voided the approval
     assert retention.audit(arch, "2026-11")["due"] == []  # held files are not due
     retention.set_hold(arch, "1-1-101", False, actor="孙丽")
     assert [f["number"] for f in retention.audit(arch, "2026-11")["due"]] == ["GD-1-1-101"]
@@ -55,11 +60,19 @@ def test_a_legal_hold_blocks_destruction_and_nothing_is_written(arch: Desk, form
 
 def test_destruction_needs_the_manager_and_a_witness(arch: Desk, former: Path) -> None:
     before = counts(arch)
-    with pytest.raises(Forbidden):
-        _destroy(arch, approved_by="刘洋")
     with pytest.raises(DomainError) as err:
-        _destroy(arch, witness="孙丽")
-    assert err.value.field == "witness"
+        _destroy(arch)
+    assert "has not approved" in err.value.message
+    assert counts(arch) == before
+    for name in ("孙丽", "刘洋", "王芳"):
+        with pytest.raises(Forbidden):
+            retention.approve_destruction(arch, "1-1-101", actor=name)
+    retention.approve_destruction(arch, "1-1-101", actor="陈静")
+    before = counts(arch)
+    for witness in ("孙丽", "陈静"):
+        with pytest.raises(DomainError) as err:
+            _destroy(arch, witness=witness)
+        assert err.value.field == "witness"
     with pytest.raises(Forbidden):
         _destroy(arch, actor="王芳")
     assert counts(arch) == before
@@ -74,12 +87,13 @@ def test_destruction_needs_the_manager_and_a_witness(arch: Desk, former: Path) -
 def test_a_current_household_is_kept(arch: Desk, tmp_path: Path) -> None:
     service.open_file(arch, "1-1-101", at="2000-01-01")
     with pytest.raises(DomainError) as err:
-        _destroy(arch)
+        retention.approve_destruction(arch, "1-1-101", actor="陈静")
     assert "current" in err.value.message
     assert count(arch, ArchiveDestruction) == 0
 
 
 def test_the_destruction_register_is_append_only(arch: Desk, former: Path) -> None:
+    retention.approve_destruction(arch, "1-1-101", actor="陈静")
     _destroy(arch)
     for sql in ("UPDATE archive_destructions SET witness = 'x'",
                 "DELETE FROM archive_destructions"):

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("retain_until", sa.DateTime(), nullable=True),
         sa.Column("legal_hold", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("hold_reason", sa.Text(), nullable=True),
+        sa.Column("destruction_approved_by", sa.String(length=64), nullable=True),
+        sa.Column("destruction_approved_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("number"),
