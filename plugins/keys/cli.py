@@ -390,8 +390,9 @@ def _audit_rows(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         after = r["after"] or {}
         detail = ", ".join(f"{k}={v}" for k, v in after.items()
-                           if k in ("status", "borrower", "ticket", "condition", "outcome",
-                                    "accountable", "lock_change", "overdue_at", "kind"))
+                           if v is not None and k in (
+                               "status", "borrower", "ticket", "condition", "outcome",
+                               "accountable", "lock_change", "overdue_at", "kind"))
         click.echo(f"{r['at']}  {r['action']:<17} {r['actor']:<8} {r['tag'] or r['unit'] or ''}"
                    f"  {short(detail, 60)}")
 

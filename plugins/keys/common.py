@@ -230,10 +230,3 @@ def loan_view(loan: KeyLoan, tz: ZoneInfo) -> dict[str, Any]:
         "condition_note": loan.condition_note,
     }
 
-
-def mask_id(number: str | None) -> str | None:
-    """An ID number as people other than the custodian's records see it: 4101**********1234."""
-    if not number:
-        return number
-    return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 \
-        else "****"
