@@ -74,6 +74,7 @@ def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
 
 def classify(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
     """The `classify_ticket` answer: paid in-unit repairs become `paid_service`."""
+    _pending.value = None  # an earlier intake that failed after classifying leaves nothing
     if ticket.get("category") not in ("repair", "paid_service"):
         return None
     desk = find_desk(config)

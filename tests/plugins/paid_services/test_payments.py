@@ -80,3 +80,14 @@ def test_damage_is_recorded_at_cost(priced: Desk) -> None:
     with pytest.raises(DomainError):
         payments.damage(priced, job["number"], description="x", amount="-1")
     assert len(payments.damages(priced, job["number"])) == 1
+
+
+def test_payments_are_append_only(priced: Desk) -> None:
+    from sqlalchemy import update
+    from sqlalchemy.exc import DatabaseError
+
+    job = completed(priced)
+    payments.pay(priced, job["number"], method="cash", receipt="R0001")
+    with pytest.raises(DatabaseError), priced.write() as s:
+        s.execute(update(Payment).values(amount_fen=1))
+    assert payments.cash_up(priced, "2026-11-20")["total_fen"] == 11100
