@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import tickets
 from core.directory import get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
+from core.plugins import notify
 from core.queries import show_ticket
 from core.times import parse_time, show
 from plugins.paid_services import decisions
@@ -244,7 +245,14 @@ def complete(desk: Desk, ref: str, *, actor: str | None = None,
     with desk.write() as s:
         job = _job(s, ref)
         job.status, job.completed_at = "completed", when
-        return job_view(s, desk, job)
+        view = job_view(s, desk, job)
+    if view["unit"]:  # the signed work order belongs in the household's file (客户档案)
+        notify(desk.pm, "archive_record_offered", record={
+            "unit": view["unit"], "kind": "daily", "title": f"有偿服务派工单 {view['number']}",
+            "at": view["completed_at"], "source": "paid_services",
+            "data": {k: view[k] for k in ("number", "ticket", "total_fen", "work_done",
+                                          "signed_name", "signature_ref", "technicians")}})
+    return view
 
 
 def totals(s: Session, job: Job) -> dict[str, int]:

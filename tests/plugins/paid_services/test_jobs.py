@@ -122,3 +122,20 @@ def test_the_printed_work_order(priced: Desk) -> None:
     assert "PS-01" in page and "更换水龙头 replace a tap" in page and "水龙头" in page
     assert page.count("<th>111.00</th>") == 3  # the total, on every copy
     assert page.count("业主签字 Customer signature") == 3 and "李女士" in page
+
+
+def test_the_signed_work_order_is_offered_to_the_household_file(priced: Desk) -> None:
+    from core import hookimpl
+
+    offered: list[dict[str, Any]] = []
+
+    class Archive:
+        @hookimpl
+        def archive_record_offered(self, record: dict[str, Any]) -> None:
+            offered.append(record)
+
+    priced.pm.register(Archive(), name="test-archive")
+    job = completed(priced)
+    [record] = [r for r in offered if r["source"] == "paid_services"]
+    assert (record["unit"], record["kind"]) == ("1-1-502", "daily")
+    assert record["data"]["number"] == job["number"] and record["data"]["total_fen"] == 11100
