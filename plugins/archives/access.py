@@ -40,6 +40,10 @@ def request_access(desk: Desk, ref: str, *, purpose: str, requester: str, reason
     moment = when(desk, at)
     if not requester.strip():
         raise DomainError("requester", "who is asking?")
+    for field, value, limit in (("requester", requester, 64), ("organisation", organisation, 128),
+                                ("letter_ref", letter_ref, 64), ("id_number", id_number, 32)):
+        if value and len(value.strip()) > limit:
+            raise DomainError(field, f"at most {limit} characters")
     if not reason.strip():
         raise DomainError("reason", "a request needs a reason")
     if kind != "internal":

@@ -156,9 +156,9 @@ def audit(desk: Desk, month: str) -> dict[str, Any]:
     """The keeper's monthly audit: files due, files missing expected papers, loans out."""
     try:
         start = parse_time(f"{month}-01T00:00", desk.tz, "month")
-    except DomainError:
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    except (DomainError, OverflowError, ValueError):
         raise DomainError("month", f"use YYYY-MM, not {month!r}") from None
-    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     now = desk.now()
     with desk.sessions() as s:
         files = list(s.scalars(select(ArchiveFile).order_by(ArchiveFile.number)))

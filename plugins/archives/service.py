@@ -91,8 +91,10 @@ def add_document(desk: Desk, ref: str, path: str | Path, *, kind: str, title: st
                  actor: str | None = None) -> dict[str, Any]:
     """Add a file's bytes to the store and its metadata to the household's file."""
     kind = settings.KINDS.parse(kind)
-    if not title.strip():
-        raise DomainError("title", "a document needs a title")
+    if not title.strip() or len(title.strip()) > 200:
+        raise DomainError("title", "a document needs a title of at most 200 characters")
+    if not source.strip() or len(source) > 64:
+        raise DomainError("source", "say where it came from, in at most 64 characters")
     dated_at = when(desk, dated, "date")
     source_path = Path(path)
     if not source_path.is_file():
@@ -133,10 +135,11 @@ def file_record(desk: Desk, record: dict[str, Any]) -> dict[str, Any] | None:
     title = str(record.get("title") or "").strip()
     if not title:
         raise DomainError("title", "a record needs a title")
+    title = title if len(title) <= 200 else title[:199] + "…"  # a long summary still files
     at = parse_time(record["at"], desk.tz, "at") if record.get("at") else desk.now()
     body = json.dumps(record.get("data") or {}, ensure_ascii=False, indent=2,
                       sort_keys=True).encode()
-    source = str(record.get("source") or "plugin")
+    source = str(record.get("source") or "plugin")[:64]
     with desk.write() as s:
         found = _file_for_unit(desk, s, unit, at)
         if found.status == "destroyed":

@@ -113,6 +113,13 @@ def test_inquiries_and_tickets_without_a_unit_are_not_filed(arch: Desk,
     assert "has no unit" in caplog.text
 
 
+def test_a_long_summary_still_files(arch: Desk) -> None:
+    service.file_record(arch, {"unit": "1-1-101", "title": "漏" * 300, "source": "keys",
+                               "data": {}})
+    [doc] = service.show_file(arch, "1-1-101")["contents"]["daily"]
+    assert len(doc["title"]) == 200 and doc["title"].endswith("…")
+
+
 def test_records_offered_by_other_plugins_are_filed(arch: Desk) -> None:
     record = {"unit": "2-1-301", "kind": "daily", "title": "钥匙借用记录",
               "at": "2026-11-19T10:00:00+08:00", "source": "keys", "data": {"loan": 7}}
