@@ -325,6 +325,7 @@ def test_a_failing_notification_is_logged_and_loses_nothing(
 
 def test_site_plugin_folder_and_allow_list(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROPDESK_LOAD_PLUGINS", raising=False)  # this test sets its own
     (tmp_path / "sms.py").write_text(
         "from core import hookimpl\n\n@hookimpl\ndef ticket_created(ticket):\n    pass\n",
         encoding="utf-8")
@@ -351,6 +352,7 @@ def test_entry_point_plugins_load(monkeypatch: pytest.MonkeyPatch) -> None:
 
     import core.plugins as plugins_module
 
+    monkeypatch.delenv("PROPDESK_LOAD_PLUGINS", raising=False)  # this test sets its own
     monkeypatch.setattr(plugins_module, "entry_points",
                         lambda group: [EP()] if group == "propdesk" else [])
     pm = make_plugin_manager()
