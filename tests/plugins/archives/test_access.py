@@ -155,3 +155,16 @@ def test_a_loan_is_logged_and_shows_in_the_audit_until_returned(filed: dict[str,
     assert retention.audit(arch, "2026-11")["open_loans"] == []
     with arch.sessions() as s:
         assert s.get(ArchiveRequest, request).returned_at is not None
+
+
+def test_the_access_log_is_append_only(filed: dict[str, int], arch: Desk) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    request = _ask(arch, "view")
+    access.decide(arch, request, approve=True, actor="孙丽")
+    access.read(arch, request, filed["plain"], actor="王芳")
+    for sql in ("UPDATE archive_access SET actor = '陈静'", "DELETE FROM archive_access"):
+        with pytest.raises(DBAPIError), arch.write() as s:
+            s.execute(text(sql))
+    assert [r["actor"] for r in access.access_report(arch, "1-1-502")] == ["王芳"]
