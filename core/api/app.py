@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,6 +69,14 @@ def _errors(app: FastAPI) -> None:
         detail: Any = exc.detail
         body = detail if isinstance(detail, dict) else {"error": str(detail)}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # a number beyond the database's integer range (SQLite: OverflowError, PostgreSQL:
+        # DataError): the client's input, whichever route or plugin it reached
+        return JSONResponse({"field": "path", "error": "a number is out of range"},
+                            status_code=422)
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:
