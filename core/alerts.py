@@ -47,7 +47,7 @@ def check_intake(desk: Desk, s: Session, t: Ticket) -> list[Later]:
 
     def fire(ticket: dict[str, Any]) -> None:
         for w in warnings:
-            notify(desk.pm, "warning_raised", warning=w)
+            notify(desk, "warning_raised", warning=w)
     return [fire]
 
 
@@ -172,7 +172,7 @@ def record_rising(desk: Desk, period: str, found: list[dict[str, Any]]) -> list[
             new.append(_raise(desk, s, "rising", key, topic, "supervisor", None,
                               {"period": period} | item, at=desk.now()))
     for w in new:
-        notify(desk.pm, "warning_raised", warning=w)
+        notify(desk, "warning_raised", warning=w)
     return new
 
 

@@ -20,7 +20,8 @@ CLOCK_NAMES = ("reply", "resolve")
 
 def policy(desk: Desk, fields: dict[str, Any], clock: str) -> sla.Duration | None:
     """The clock's duration for a ticket, as plugins and `[sla.policies]` decide."""
-    answer = desk.pm.hook.select_sla_policy(ticket=fields, clock=clock, config=desk.config)
+    answer = desk.pm.hook.select_sla_policy(ticket=fields, clock=clock, config=desk.config,
+                                            desk=desk)
     if answer in (None, "", "none"):
         return None
     try:

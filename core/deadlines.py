@@ -92,7 +92,7 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
             out[hook].append({"number": task.ticket.number} | cv)
             calls.append((hook, tv, cv))
     for hook, tv, cv in calls:
-        notify(desk.pm, hook, ticket=tv, clock=cv)
+        notify(desk, hook, ticket=tv, clock=cv)
     return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"]}
 
 

@@ -211,7 +211,7 @@ def record(desk: Desk, number: str, *, method: str, satisfaction: int,
 
     view = _act(desk, number, "followup", actor, at, {"method": method,
                                                      "satisfaction": satisfaction}, body)
-    notify(desk.pm, "followup_recorded", ticket=view, followup=result)
+    notify(desk, "followup_recorded", ticket=view, followup=result)
     return view | {"followup": result}
 
 
@@ -255,7 +255,7 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
         s.flush()
         tv, view = task_view(task, desk.tz), ticket_view(s, t, desk.tz, events=False)
     if escalated:
-        notify(desk.pm, "followup_escalated", ticket=view, task=tv)
+        notify(desk, "followup_escalated", ticket=view, task=tv)
     return tv
 
 
@@ -311,7 +311,7 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
             started.append((ticket_view(s, task.ticket, desk.tz, events=False),
                             task_view(task, desk.tz)))
     for view, tv in started:
-        notify(desk.pm, "followup_scheduled", ticket=view, task=tv)
+        notify(desk, "followup_scheduled", ticket=view, task=tv)
     return {"day": day.isoformat(), "started": [tv["number"] for _, tv in started]}
 
 

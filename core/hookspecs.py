@@ -62,106 +62,138 @@ def register_migrations(register: Any) -> None:
 
 
 @hookspec(firstresult=True)
-def classify_ticket(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
+def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str, Any] | None:
     """Suggest a classification for a ticket being taken in.
 
-    `ticket`: the intake fields (category, severity, nature, channel, topic, unit, summary).
+    `ticket`: the intake fields (category, severity, nature, channel, topic, unit, summary,
+    received_at in ISO 8601).
     `config`: the site `Config`. Return a dict of fields to change (e.g. `{"category":
     "paid_service"}`) or None for no opinion; the first answer wins. Fires at intake and at
     reclassification, inside the transaction, before the deadlines are computed.
+
+    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
+    is open: `desk.write()` here would wait on itself).
     """
 
 
 @hookspec(firstresult=True)
-def select_sla_policy(ticket: dict[str, Any], clock: str, config: Any) -> str | None:
+def select_sla_policy(ticket: dict[str, Any], clock: str, config: Any, desk: Any) -> str | None:
     """The duration of one clock of a ticket: `"2h"`, `"30m"`, `"3wd"`, or `"none"` for no clock.
 
     `ticket`: its category, severity, nature, channel and topic. `clock`: `"reply"` or
     `"resolve"`. `config`: the site `Config`. Return None for no opinion; the built-in
     implementation (last in order) reads the `[sla.policies]` table.
+
+    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
+    is open: `desk.write()` here would wait on itself).
     """
 
 
 @hookspec
 def validate_transition(ticket: dict[str, Any], action: str, actor: str | None,
-                        data: dict[str, Any]) -> None:
+                        data: dict[str, Any], desk: Any) -> None:
     """Veto an action: raise `core.errors.TransitionRefused(field, reason)` to refuse it.
 
     `ticket`: the ticket before the action. `action`: dispatch, start, contact, resolve,
     report, close, reopen, escalate, reclassify, pause, resume or handover. `actor`: staff
     name or None. `data`: the action's arguments. Fires inside the transaction, after the
     state machine allowed the action; a refusal leaves nothing written.
+
+    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
+    is open: `desk.write()` here would wait on itself).
     """
 
 
 @hookspec
-def ticket_created(ticket: dict[str, Any]) -> None:
-    """A ticket was taken in (`ticket`: the new ticket). Fires after commit."""
+def ticket_created(ticket: dict[str, Any], desk: Any) -> None:
+    """A ticket was taken in (`ticket`: the new ticket). Fires after commit.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
+    """
 
 
 @hookspec
 def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
-                        to_state: str, event: dict[str, Any]) -> None:
+                        to_state: str, event: dict[str, Any], desk: Any) -> None:
     """An action was done on a ticket, whether or not its state changed.
 
     `ticket`: the ticket after the action; `action`: as in `validate_transition`;
     `from_state`/`to_state`: the states before and after; `event`: the history entry
     (kind, at, actor, data). Fires after commit, once per ticket (a handover fires it for
     every ticket handed over).
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> None:
     """A clock has used its at-risk share of time (default 80 %) and is not met.
 
     `ticket`: the ticket (without its history). `clock`: name, round, policy, due_at,
     at_risk_at. Fires once per clock, after commit,
     when the deadline check (`propdesk sla check`, the watcher) first finds it.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def sla_breached(ticket: dict[str, Any], clock: dict[str, Any]) -> None:
+def sla_breached(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> None:
     """A deadline passed without its step done; the breach and escalation are on record.
 
     `ticket` and `clock` as in `sla_at_risk`; `clock` also has breached_at and
     `escalated_to` (the role the breach went to). Fires once per clock, after commit.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
+def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any], desk: Any) -> None:
     """A follow-up (回访) was recorded.
 
     `ticket`: the ticket after the follow-up. `followup`: method, at, actor, satisfaction
     (1–5), fixed, comment, and `reopened` (True when the answer reopened the ticket).
     Fires after commit.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any]) -> None:
+def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any], desk: Any) -> None:
     """A follow-up (回访) was put in the queue: a ticket was resolved and drawn, or closed.
 
     `ticket`: the ticket (without history). `task`: kind (standard, urgent, leak, second,
     redo, first_call), status (open; or waiting for the ticket's closing or the first
     rainy day), owner_role, assignee, method ("visit" when it must be in person), due_at,
     reason, rate and draw. Fires after commit.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def followup_escalated(ticket: dict[str, Any], task: dict[str, Any]) -> None:
+def followup_escalated(ticket: dict[str, Any], task: dict[str, Any], desk: Any) -> None:
     """A follow-up reached nobody the configured number of times and moved up a role.
 
     `ticket`: the ticket (without history). `task`: as in `followup_scheduled`, with the
     new owner_role, attempts and escalation_level. Fires after commit.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def warning_raised(warning: dict[str, Any]) -> None:
+def warning_raised(warning: dict[str, Any], desk: Any) -> None:
     """A SPEC §5 warning was raised; each fires once.
 
     `warning`: kind (rising, repeat, group), label, topic, to (the role warned: the site
@@ -169,11 +201,14 @@ def warning_raised(warning: dict[str, Any]) -> None:
     ticket numbers; the CAPA number for a repeat matter). Group-complaint and repeat-matter
     warnings fire after the intake that raised them commits; rising complaints when a
     report of the period is first built.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """
 
 
 @hookspec
-def archive_record_offered(record: dict[str, Any]) -> None:
+def archive_record_offered(record: dict[str, Any], desk: Any) -> None:
     """A plugin offers a record for a household's file (业户档案), without importing the
     archive plugin: e.g. the key plugin offers a unit's key loan when it is returned.
 
@@ -181,4 +216,7 @@ def archive_record_offered(record: dict[str, Any]) -> None:
     (ISO 8601), source (plugin name), data (a JSON-able dict). Fire it with
     `core.plugins.notify(pm, "archive_record_offered", record=...)` after your commit; the
     archive plugin files it. Without that plugin nothing happens.
+
+    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
+    rows with `desk.write()`.
     """

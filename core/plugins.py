@@ -100,8 +100,14 @@ def collect(hook: Callable[..., Any]) -> list[Any]:
     return items
 
 
-def notify(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> None:
-    """Fire a notification hook after commit: each implementation alone, failures logged."""
+def notify(site: Any, name: str, **kwargs: Any) -> None:
+    """Fire a notification after commit: each implementation alone, failures logged.
+
+    `site` is the `Desk` (implementations may take it as `desk`) or a bare plugin manager.
+    """
+    pm = getattr(site, "pm", site)
+    if pm is not site:
+        kwargs.setdefault("desk", site)
     caller = getattr(pm.hook, name)
     for impl in reversed(caller.get_hookimpls()):
         try:

@@ -74,7 +74,7 @@ def _scheduled(desk: Desk, s: Session, tasks: list[Any]) -> list[Later]:
 
     def fire(ticket: dict[str, Any]) -> None:
         for view in views:
-            notify(desk.pm, "followup_scheduled", ticket=ticket, task=view)
+            notify(desk, "followup_scheduled", ticket=ticket, task=view)
     return [fire]
 
 

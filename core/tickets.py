@@ -27,7 +27,7 @@ from core.errors import Conflict, DomainError, NotFound, TransitionRefused
 from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, STATES
 from core.models import Counter, IdempotencyKey, Staff, Ticket, TicketEvent
 from core.plugins import notify
-from core.times import FUTURE_TOLERANCE, parse_time, utcnow
+from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
 from core.views import event_view, ticket_view
 
 if TYPE_CHECKING:
@@ -87,7 +87,11 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
     fields = classify_fields(desk, category, severity, nature, channel)
     fields.update(topic=(topic or "").strip() or None, summary=summary.strip(), unit=unit,
                   location=location)
-    suggestion = desk.pm.hook.classify_ticket(ticket=dict(fields), config=desk.config)
+    now = desk.now()
+    received = parse_time(at, desk.tz) if at is not None else now
+    suggestion = desk.pm.hook.classify_ticket(
+        ticket=dict(fields) | {"received_at": show(received, desk.tz)}, config=desk.config,
+        desk=desk)
     if suggestion:
         merged = {**fields, **suggestion}
         fields.update(classify_fields(desk, merged["category"], merged.get("severity"),
@@ -95,8 +99,6 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
         fields["topic"] = merged.get("topic", fields["topic"])
     if answer is not None and fields["category"] not in desk.config.tickets.resolve_on_intake:
         raise DomainError("answer", f"a {fields['category']} cannot be resolved at intake")
-    now = desk.now()
-    received = parse_time(at, desk.tz) if at is not None else now
     if received > now + FUTURE_TOLERANCE:
         raise DomainError("at", "a ticket cannot be received in the future")
     request_hash = _fingerprint(fields, received if at is not None else None, by, reporter,
@@ -121,7 +123,7 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
         if earlier is None:
             raise
         return earlier
-    notify(desk.pm, "ticket_created", ticket=view)
+    notify(desk, "ticket_created", ticket=view)
     return view
 
 
@@ -236,7 +238,7 @@ def _act(desk: Desk, number: str, action: str, actor: str | None, at: str | date
         s.flush()
         view = ticket_view(s, ticket, desk.tz)
     for ev in act.events:
-        notify(desk.pm, "ticket_transitioned", ticket=view, action=action,
+        notify(desk, "ticket_transitioned", ticket=view, action=action,
                from_state=from_state, to_state=ticket.state, event=event_view(ev, desk.tz))
     return view
 
@@ -249,7 +251,7 @@ def _guard(desk: Desk, ticket: Ticket, action: str, staff: Staff | None,
     permissions.check(staff, action, ticket, data)
     desk.pm.hook.validate_transition(ticket=ticket_view(None, ticket, desk.tz, events=False),
                                      action=action, actor=staff.name if staff else SYSTEM,
-                                     data=data)
+                                     data=data, desk=desk)
 
 
 def dispatch(desk: Desk, number: str, to: str, *, actor: str | None = None,
@@ -455,7 +457,7 @@ def handover(desk: Desk, from_staff: str, to_staff: str, *, note: str | None = N
         s.flush()
         done = [(ticket_view(s, t, desk.tz), event_view(ev, desk.tz)) for t, ev in notifications]
     for view, ev in done:
-        notify(desk.pm, "ticket_transitioned", ticket=view, action="handover",
+        notify(desk, "ticket_transitioned", ticket=view, action="handover",
                from_state=view["state"], to_state=view["state"], event=ev)
     return [view["number"] for view, _ in done]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import hookimpl
 from plugins.archives.models import MODELS
+
+if TYPE_CHECKING:
+    from core.desk import Desk
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 log = logging.getLogger("propdesk.archives")
@@ -41,27 +44,20 @@ def register_routes(router: Any) -> None:
 
 
 @hookimpl
-def ticket_transitioned(ticket: dict[str, Any], action: str, to_state: str) -> None:
+def ticket_transitioned(ticket: dict[str, Any], action: str, to_state: str,
+                        desk: Desk) -> None:
     """A closed complaint, repair or paid service goes into the household's file, and so
     does a follow-up (回访) recorded after the closing that leaves it closed."""
     if not (action == "close" or (action == "followup" and to_state == "closed")):
         return
     from plugins.archives import service
 
-    desk = service.find_desk()
-    if desk is None:
-        log.warning("archive: no site to file ticket %s into", ticket.get("number"))
-        return
     service.file_closed_ticket(desk, ticket, followup=action == "followup")
 
 
 @hookimpl
-def archive_record_offered(record: dict[str, Any]) -> None:
+def archive_record_offered(record: dict[str, Any], desk: Desk) -> None:
     """Another plugin's record (e.g. a key loan) goes into the household's file."""
     from plugins.archives import service
 
-    desk = service.find_desk()
-    if desk is None:
-        log.warning("archive: no site to file %r into", record.get("title"))
-        return
     service.file_record(desk, record)

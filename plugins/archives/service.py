@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 from datetime import datetime
@@ -166,24 +165,6 @@ def file_closed_ticket(desk: Desk, ticket: dict[str, Any],
                                        + (" 回访 follow-up" if followup else ""),
                               "at": full["events"][-1]["at"] if followup else full["closed_at"],
                               "data": full})
-
-
-def find_desk() -> Desk | None:
-    """The desk whose action fired the notification being handled.
-
-    Notification hooks carry no desk (see the report: a `desk` argument would be the clean
-    way); the caller of `core.plugins.notify` always holds one, so look up the stack.
-    """
-    frame = inspect.currentframe()
-    try:
-        while frame is not None:
-            for value in frame.f_locals.values():
-                if isinstance(value, Desk):
-                    return value
-            frame = frame.f_back
-    finally:
-        del frame
-    return None
 
 
 def file_view(desk: Desk, s: Session, found: ArchiveFile) -> dict[str, Any]:

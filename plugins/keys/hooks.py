@@ -44,16 +44,12 @@ def register_routes(router: Any) -> None:
 
 
 @hookimpl
-def validate_transition(ticket: dict[str, Any], action: str) -> None:
+def validate_transition(ticket: dict[str, Any], action: str, desk: Any) -> None:
     """A work order is not closed while a key lent for it is still out."""
     if action != "close":
         return
-    from plugins.keys.context import find_desk
     from plugins.keys.service import open_loans_for_ticket
 
-    desk = find_desk()
-    if desk is None:  # fired outside the ticket service: nothing to read the loans from
-        return
     out = open_loans_for_ticket(desk, ticket["number"])
     if out:
         keys = ", ".join(f"{tag} (with {borrower})" for tag, borrower in out)

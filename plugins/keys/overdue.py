@@ -78,7 +78,7 @@ def check(desk: Desk, now: datetime | None = None,
         except NotFound:  # the ticket vanished (never, but never crash the check)
             continue
         ticket.pop("events", None)
-        notify(desk.pm, hook, ticket=ticket, clock=clock)
+        notify(desk, hook, ticket=ticket, clock=clock)
     return found
 
 

@@ -266,7 +266,7 @@ def return_key(desk: Desk, tag: str, *, condition: str = "good", note: str | Non
               after={"status": "in_cabinet"} | snapshot(loan, LOAN_FIELDS))
         record = _archive_record(s, desk, key, loan) if key.unit else None
     if record is not None:
-        notify(desk.pm, "archive_record_offered", record=record)
+        notify(desk, "archive_record_offered", record=record)
     return view
 
 

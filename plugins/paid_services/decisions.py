@@ -18,7 +18,6 @@ from core.directory import get_unit
 from core.errors import DomainError
 from core.labels import Vocabulary
 from core.models import Unit
-from plugins.paid_services.context import find_desk
 from plugins.paid_services.models import Decision, UnitWarranty
 from plugins.paid_services.money import vocab
 
@@ -72,16 +71,15 @@ def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
     return "paid", f"warranty ended {row.warranty_until.isoformat()} (保修期外): paid service"
 
 
-def classify(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
+def classify(ticket: dict[str, Any], config: Any, desk: Desk) -> dict[str, Any] | None:
     """The `classify_ticket` answer: paid in-unit repairs become `paid_service`."""
     _pending.value = None  # an earlier intake that failed after classifying leaves nothing
     if ticket.get("category") not in ("repair", "paid_service"):
         return None
-    desk = find_desk(config)
-    if desk is None:
-        return None
-    today = desk.now().astimezone(desk.tz).date()
-    found = decide(desk, ticket.get("unit"), today)
+    received = ticket.get("received_at")  # a back-dated intake is judged on its own day
+    day = (datetime.fromisoformat(received) if received else desk.now()).astimezone(
+        desk.tz).date()
+    found = decide(desk, ticket.get("unit"), day)
     if found is None:
         return None
     decision, reason = found
@@ -91,15 +89,12 @@ def classify(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
     return {"category": "repair"} if ticket["category"] == "paid_service" else None
 
 
-def record_pending(ticket: dict[str, Any]) -> None:
+def record_pending(ticket: dict[str, Any], desk: Desk) -> None:
     """Write the decision taken for this intake, now that the ticket has its number."""
     pending = getattr(_pending, "value", None)
     if pending is None or pending[:2] != (ticket.get("unit"), ticket.get("summary")):
         return
     _pending.value = None
-    desk = find_desk()
-    if desk is None:
-        return
     record(desk, ticket["number"], pending[2], pending[3], "system")
 
 

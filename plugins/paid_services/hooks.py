@@ -24,18 +24,18 @@ def register_migrations(register: Any) -> None:
 
 
 @hookimpl
-def classify_ticket(ticket: dict[str, Any], config: Any) -> dict[str, Any] | None:
-    return decisions.classify(ticket, config)
+def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str, Any] | None:
+    return decisions.classify(ticket, config, desk)
 
 
 @hookimpl
-def ticket_created(ticket: dict[str, Any]) -> None:
-    decisions.record_pending(ticket)
+def ticket_created(ticket: dict[str, Any], desk: Any) -> None:
+    decisions.record_pending(ticket, desk)
 
 
 @hookimpl
-def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
-    scoring.on_followup(ticket, followup)
+def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any], desk: Any) -> None:
+    scoring.on_followup(ticket, followup, desk)
 
 
 @hookimpl

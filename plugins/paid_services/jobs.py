@@ -247,7 +247,7 @@ def complete(desk: Desk, ref: str, *, actor: str | None = None,
         job.status, job.completed_at = "completed", when
         view = job_view(s, desk, job)
     if view["unit"]:  # the signed work order belongs in the household's file (客户档案)
-        notify(desk.pm, "archive_record_offered", record={
+        notify(desk, "archive_record_offered", record={
             "unit": view["unit"], "kind": "daily", "title": f"有偿服务派工单 {view['number']}",
             "at": view["completed_at"], "source": "paid_services",
             "data": {k: view[k] for k in ("number", "ticket", "total_fen", "work_done",

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from core.errors import DomainError
 from core.times import parse_time
-from plugins.paid_services.context import find_desk
 from plugins.paid_services.jobs import totals
 from plugins.paid_services.models import Job, Score
 from plugins.paid_services.money import yuan
@@ -31,9 +30,8 @@ def amount(base_fen: int, rate_pct: Decimal) -> int:
     return int((Decimal(base_fen) * rate_pct / 100).quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def on_followup(ticket: dict[str, Any], followup: dict[str, Any]) -> None:
-    desk = find_desk()
-    if desk is not None and followup.get("satisfaction"):
+def on_followup(ticket: dict[str, Any], followup: dict[str, Any], desk: Desk) -> None:
+    if followup.get("satisfaction"):
         score(desk, ticket["number"], int(followup["satisfaction"]), followup.get("at"))
 
 

@@ -382,5 +382,5 @@ def test_hook_archive_record_offered(site: Desk) -> None:
     site.pm.register(Archive())
     record = {"unit": "1-1-502", "kind": "daily", "title": "钥匙借用记录",
               "at": "2026-11-19T10:00:00+08:00", "source": "keys", "data": {"loan": 1}}
-    notify(site.pm, "archive_record_offered", record=record)
+    notify(site, "archive_record_offered", record=record)
     assert filed == [record]

@@ -124,7 +124,7 @@ def test_records_offered_by_other_plugins_are_filed(arch: Desk) -> None:
     record = {"unit": "2-1-301", "kind": "daily", "title": "钥匙借用记录",
               "at": "2026-11-19T10:00:00+08:00", "source": "keys", "data": {"loan": 7}}
     desk = arch
-    notify(desk.pm, "archive_record_offered", record=record)
+    notify(desk, "archive_record_offered", record=record)
     view = service.show_file(arch, "2-1-301")
     assert [(d["title"], d["source"]) for d in view["contents"]["daily"]] == [
         ("钥匙借用记录", "keys")]

@@ -54,3 +54,12 @@ def test_warranty_dates_are_checked(site: Desk) -> None:
     assert err.value.field == "until"
     with pytest.raises(DomainError):
         decisions.set_warranty(site, "1-1-502", "yesterday", "2025-01-01")
+
+
+def test_a_back_dated_intake_is_judged_on_its_own_day(site: Desk) -> None:
+    """Recorded on the 20th for a call received on the 9th, inside the warranty then."""
+    decisions.set_warranty(site, "1-1-502", "2024-11-20", "2026-11-10")
+    t = tickets.intake(site, category="repair", summary="门锁坏了", unit="1-1-502", by="王芳",
+                       at="2026-11-09T16:00")
+    assert t["category"] == "repair"
+    assert decisions.history(site, t["number"])[0]["decision"] == "warranty"
