@@ -220,3 +220,14 @@ def archive_record_offered(record: dict[str, Any], desk: Any) -> None:
     `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
     rows with `desk.write()`.
     """
+
+
+@hookspec
+def deadlines_checked(now: Any, desk: Any) -> None:
+    """One pass of the deadline check (the watcher, `propdesk sla check`) has run: a plugin
+    checks its own clocks here (e.g. key loans), recording each once and announcing them
+    through `sla_at_risk` / `sla_breached`.
+
+    `now`: the pass's time (an aware datetime). `desk`: the site's `Desk`; fired after the
+    core's records commit, so the plugin may use `desk.write()`.
+    """

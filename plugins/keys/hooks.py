@@ -44,6 +44,14 @@ def register_routes(router: Any) -> None:
 
 
 @hookimpl
+def deadlines_checked(now: Any, desk: Any) -> None:
+    """The watcher's pass also finds loans at risk and overdue (each recorded once)."""
+    from plugins.keys.overdue import check
+
+    check(desk, now)
+
+
+@hookimpl
 def validate_transition(ticket: dict[str, Any], action: str, desk: Any) -> None:
     """A work order is not closed while a key lent for it is still out."""
     if action != "close":

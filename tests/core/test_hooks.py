@@ -384,3 +384,16 @@ def test_hook_archive_record_offered(site: Desk) -> None:
               "at": "2026-11-19T10:00:00+08:00", "source": "keys", "data": {"loan": 1}}
     notify(site, "archive_record_offered", record=record)
     assert filed == [record]
+
+
+def test_hook_deadlines_checked(site: Desk, clock: Clock) -> None:
+    passes: list[Any] = []
+
+    class OwnClocks:
+        @hookimpl
+        def deadlines_checked(self, now: Any, desk: Desk) -> None:
+            passes.append((now, desk))
+
+    site.pm.register(OwnClocks())
+    deadlines.check(site)
+    assert passes == [(clock.at, site)]

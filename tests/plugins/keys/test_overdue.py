@@ -91,3 +91,15 @@ def test_checkers_racing_record_once(keysite: Desk, db_url: str, work_order: str
         d.engine.dispose()
     assert sum(len(r["overdue"]) for r in results) == 1
     assert len(_audited(keysite, "overdue")) == 1
+
+
+def test_the_core_watcher_finds_overdue_loans(keysite: Desk, recorder: Recorder,
+                                              work_order: str) -> None:
+    """`deadlines_checked`: the service's watcher pass covers key loans too."""
+    from core import deadlines
+
+    loan = lend(keysite, ticket=work_order)
+    deadlines.check(keysite, AT_14_30)
+    assert service.show_key(keysite, "K-0502")["loans"][0]["overdue_at"] == \
+        "2026-11-19T14:30:00+08:00"
+    assert len(_audited(keysite, "overdue")) == 1 and loan["id"]
