@@ -30,7 +30,7 @@ def _attended_units(s: Session, event_id: int) -> dict[int, str]:
     rows = s.execute(select(Unit.id, Unit.code).join(Registration).join(EventSession)
                      .where(EventSession.event_id == event_id,
                             Registration.status == "attended").distinct())
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def record_survey(desk: Desk, event_id: int, *, unit: str, score: int, at: datetime,
@@ -57,7 +57,7 @@ def coverage(desk: Desk, event_id: int) -> dict[str, Any]:
         event = get_event(s, event_id)
         attended = _attended_units(s, event.id)
         answers = dict(s.execute(select(Survey.unit_id, Survey.score)
-                                 .where(Survey.event_id == event.id)).tuples().all())
+                                 .where(Survey.event_id == event.id)).all())
         share = float(setting(s, "survey_share"))
     required = math.ceil(share * len(attended)) if event.large else 0
     surveyed = sum(1 for unit_id in attended if unit_id in answers)
@@ -165,7 +165,7 @@ def season_report(desk: Desk, year: int, season: str) -> dict[str, Any]:
             counts = dict(s.execute(
                 select(Registration.status, func.count()).join(EventSession)
                 .where(EventSession.event_id == event_id)
-                .group_by(Registration.status)).tuples().all())
+                .group_by(Registration.status)).all())
             capacity = s.scalar(select(func.sum(EventSession.capacity))
                                 .where(EventSession.event_id == event_id)) or 0
             rows.append({"id": event_id, "title": event.title,
