@@ -7,6 +7,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from core.migration_ops import append_only, drop_append_only
+
 revision = '0001_core'
 down_revision = None
 branch_labels = ('core',)
@@ -137,33 +139,12 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.create_index('ix_events_ticket', ['ticket_id', 'id'], unique=False)
 
-    _append_only("ticket_events")
-
-
-def _append_only(table: str) -> None:
-    """The history is the legal record: the database itself refuses UPDATE and DELETE."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
+    append_only("ticket_events")
 
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS ticket_events_append_only ON ticket_events")
-        op.execute("DROP FUNCTION IF EXISTS ticket_events_append_only()")
+    drop_append_only("ticket_events")
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_ticket')
 

@@ -8,6 +8,8 @@ Depends on: 0003_followups
 import sqlalchemy as sa
 from alembic import op
 
+from core.migration_ops import append_only, drop_append_only
+
 revision = "t001_gradebook"
 down_revision = None
 branch_labels = ("training",)
@@ -72,34 +74,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_training_case_submissions_submitted_at"),
                     "training_case_submissions", ["submitted_at"])
     for table in TABLES:
-        _append_only(table)
+        append_only(table)
 
-
-def _append_only(table: str) -> None:
-    """Results feed the appraisal: the database itself refuses UPDATE and DELETE."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
 
 
 def downgrade() -> None:
     for table in reversed(TABLES):
-        if op.get_bind().dialect.name == "sqlite":
-            for verb in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+        drop_append_only(table)
         op.drop_table(table)

@@ -7,6 +7,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from core.migration_ops import append_only, drop_append_only
+
 revision = "e001_events"
 down_revision = None
 branch_labels = ("events",)
@@ -133,32 +135,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_events_notices_event_id"), ["event_id"],
                               unique=False)
 
-    _append_only("events_purge_log")
+    append_only("events_purge_log")
 
-
-def _append_only(table: str) -> None:
-    """The purge log is the proof of deletion: the database refuses UPDATE and DELETE."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS events_purge_log_append_only ON events_purge_log")
-        op.execute("DROP FUNCTION IF EXISTS events_purge_log_append_only()")
+    drop_append_only("events_purge_log")
     for table in ("events_notices", "events_registrations", "events_surveys",
                   "events_sessions", "events_purge_log", "events_events", "events_plans",
                   "events_settings"):

@@ -8,6 +8,8 @@ Depends on: 0003_followups
 import sqlalchemy as sa
 from alembic import op
 
+from core.migration_ops import append_only, drop_append_only
+
 revision = "k001_keys"
 down_revision = None
 branch_labels = ("keys",)
@@ -139,34 +141,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_keys_audit_tag"), "keys_audit", ["tag"])
     op.create_index(op.f("ix_keys_audit_unit"), "keys_audit", ["unit"])
-    _append_only("keys_audit")
+    append_only("keys_audit")
 
-
-def _append_only(table: str) -> None:
-    """The audit trail is evidence: the database itself refuses UPDATE and DELETE."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS keys_audit_no_{verb}")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS keys_audit_append_only ON keys_audit")
-        op.execute("DROP FUNCTION IF EXISTS keys_audit_append_only()")
+    drop_append_only("keys_audit")
     for table in reversed(TABLES):
         op.drop_table(table)

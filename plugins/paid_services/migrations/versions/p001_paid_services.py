@@ -8,6 +8,8 @@ Depends on: 0003_followups
 import sqlalchemy as sa
 from alembic import op
 
+from core.migration_ops import append_only, drop_append_only
+
 revision = "p001_paid_services"
 down_revision = None
 branch_labels = ("paid_services",)
@@ -145,33 +147,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_paid_scores_month", "paid_scores", ["month", "contractor"])
     for table in APPEND_ONLY:
-        _append_only(table)
+        append_only(table)
 
-
-def _append_only(table: str) -> None:
-    """Money and decisions are the record: the database itself refuses UPDATE and DELETE."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-    else:
-        op.execute(
-            f"CREATE FUNCTION {table}_append_only() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{table} is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        for table in APPEND_ONLY:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+    for table in APPEND_ONLY:
+        drop_append_only(table)
     for table in ("paid_scores", "paid_damages", "paid_payments", "paid_job_lines",
                   "paid_jobs", "paid_decisions", "paid_unit_warranty", "paid_price_items"):
         op.drop_table(table)
