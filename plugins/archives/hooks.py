@@ -36,8 +36,6 @@ def register_commands(cli: Any) -> None:
 
 @hookimpl
 def register_routes(router: Any) -> None:
-    if not hasattr(router, "include_router"):  # only a FastAPI router takes routes
-        return
     from plugins.archives.api import add_routes
 
     add_routes(router)

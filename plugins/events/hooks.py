@@ -34,10 +34,6 @@ def register_commands(cli: Any) -> None:
 
 @hookimpl
 def register_routes(router: Any) -> None:
-    """Only an APIRouter takes routes (the core's hook test passes a plain list)."""
-    from fastapi import APIRouter
-
     from plugins.events.api import add_routes
 
-    if isinstance(router, APIRouter):
-        add_routes(router)
+    add_routes(router)
