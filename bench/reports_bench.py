@@ -131,7 +131,7 @@ def bench_warning_check(url: str, n: int = 300) -> dict[str, Any]:
             s.add(t)
             s.flush()
             t0 = time.perf_counter()
-            alerts.check_intake(desk, s, t)
+            alerts.check_intake(desk, s, [t])
             s.flush()
             times.append((time.perf_counter() - t0) * 1000)
         s.rollback()

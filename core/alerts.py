@@ -31,24 +31,35 @@ KINDS = {"rising": ("投诉上升", "rising complaints"),
          "group": ("群诉风险", "group-complaint risk")}
 
 
-def check_intake(desk: Desk, s: Session, t: Ticket) -> list[Later]:
-    """Store the ticket's topic, then look for a group complaint and a repeat matter."""
-    topic = taxonomy(desk.config).classify(t.topic, t.summary)
-    location = (t.location or "").strip()[:128] or None
-    s.add(TicketTopic(ticket_id=t.id, topic=topic, category=t.category, unit_id=t.unit_id,
-                      location=location, received_at=t.received_at))
-    if topic == OTHER:
-        return []
-    s.flush()
-    warnings = [w for w in (_group(desk, s, t, topic), _repeat(desk, s, t, topic, location))
-                if w is not None]
-    if not warnings:
-        return []
+def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later]]:
+    """Store each new ticket's topic, then look for a group complaint and a repeat matter.
 
+    The tickets are checked in order, each seeing only itself and the tickets before it
+    (`ticket_id <= t.id`), so a batch warns exactly as the same intakes one by one would.
+    """
+    tax = taxonomy(desk.config)
+    found = []
+    for t in batch:
+        topic = tax.classify(t.topic, t.summary)
+        location = (t.location or "").strip()[:128] or None
+        s.add(TicketTopic(ticket_id=t.id, topic=topic, category=t.category,
+                          unit_id=t.unit_id, location=location, received_at=t.received_at))
+        found.append((t, topic, location))
+    s.flush()
+    out: list[list[Later]] = []
+    for t, topic, location in found:
+        warnings = [] if topic == OTHER else [
+            w for w in (_group(desk, s, t, topic), _repeat(desk, s, t, topic, location))
+            if w is not None]
+        out.append([_announce(desk, warnings)] if warnings else [])
+    return out
+
+
+def _announce(desk: Desk, warnings: list[dict[str, Any]]) -> Later:
     def fire(ticket: dict[str, Any]) -> None:
         for w in warnings:
             notify(desk, "warning_raised", warning=w)
-    return [fire]
+    return fire
 
 
 def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | None:
@@ -59,7 +70,8 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | No
     since = t.received_at - span
     households = s.scalar(select(func.count(func.distinct(TicketTopic.unit_id))).where(
         TicketTopic.topic == topic, TicketTopic.received_at > since,
-        TicketTopic.received_at <= t.received_at, TicketTopic.unit_id.is_not(None),
+        TicketTopic.received_at <= t.received_at, TicketTopic.ticket_id <= t.id,
+        TicketTopic.unit_id.is_not(None),
         TicketTopic.category.in_(w.group_categories))) or 0
     if households < w.group_households:
         return None
@@ -70,7 +82,7 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | No
     numbers = list(s.scalars(select(Ticket.number).join(
         TicketTopic, TicketTopic.ticket_id == Ticket.id).where(
         TicketTopic.topic == topic, TicketTopic.received_at > since,
-        TicketTopic.received_at <= t.received_at,
+        TicketTopic.received_at <= t.received_at, TicketTopic.ticket_id <= t.id,
         TicketTopic.category.in_(w.group_categories)).order_by(Ticket.id)))
     data = {"households": households, "threshold": w.group_households,
             "window": w.group_window, "tickets": numbers}
@@ -91,7 +103,8 @@ def _repeat(desk: Desk, s: Session, t: Ticket, topic: str,
     source = f"repeat_{t.category}"
     since = t.received_at - sla.Duration.parse(w.repeat_window).wall
     where = [TicketTopic.topic == topic, TicketTopic.category == t.category,
-             TicketTopic.received_at > since, TicketTopic.received_at <= t.received_at]
+             TicketTopic.received_at > since, TicketTopic.received_at <= t.received_at,
+             TicketTopic.ticket_id <= t.id]
     if t.unit_id is not None:
         where.append(TicketTopic.unit_id == t.unit_id)
         place = (Capa.unit_id == t.unit_id)

@@ -185,6 +185,11 @@ class ServiceSection(_Strict):
     webhook_max_attempts: int = Field(8, ge=1, le=50)
     #: first retry after this many seconds, doubling each time
     webhook_backoff: float = Field(10, gt=0)
+    #: an API token, once checked, is trusted this many seconds; a revocation made by
+    #: another process (the CLI) takes effect within this time, one made here at once
+    token_cache_seconds: float = Field(5, ge=0, le=300)
+    #: most intake requests written in one transaction (`core.intake_queue`)
+    intake_batch: int = Field(64, ge=1, le=1000)
 
 
 class Config(_Strict):

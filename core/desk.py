@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pluggy
@@ -19,6 +20,9 @@ from core.config import Config, load_config
 from core.labels import Vocabulary
 from core.plugins import categories, collect, make_plugin_manager
 from core.times import utcnow
+
+if TYPE_CHECKING:
+    from core.intake_queue import IntakeQueue
 
 
 @dataclass
@@ -50,6 +54,18 @@ class Desk:
     @cached_property
     def _write_lock(self) -> threading.Lock:
         return threading.Lock()
+
+    @cached_property
+    def intake_queue(self) -> IntakeQueue:
+        """Group commit for concurrent intakes (the HTTP service's `POST /tickets`)."""
+        from core.intake_queue import IntakeQueue
+
+        return IntakeQueue(self, max_batch=self.config.service.intake_batch)
+
+    @cached_property
+    def token_cache(self) -> dict[str, tuple[float, Any]]:
+        """API tokens recently found live: digest → (when, staff); see `core.tokens`."""
+        return {}
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:

@@ -26,16 +26,16 @@ REOPENABLE = frozenset({"resolved", "reported", "closed"})
 _KEY = "propdesk.later"
 
 
-def after_intake(desk: Desk, s: Session, ticket: Ticket) -> None:
-    """Topic and warnings for every ticket; the first-call follow-up of a complaint."""
+def after_intake(desk: Desk, s: Session, batch: list[Ticket]) -> None:
+    """Topic and warnings for every new ticket; the first-call follow-up of a complaint."""
     from core import alerts, followups
 
-    later = alerts.check_intake(desk, s, ticket)
-    tasks = [x for x in (followups.first_call(desk, ticket),) if x is not None]
-    if ticket.state == "resolved":  # answered on the spot
-        tasks += followups.plan(desk, s, ticket, ticket.received_at)
-    s.add_all(tasks)
-    _queue(desk, s, ticket, later + _scheduled(desk, s, tasks))
+    for ticket, later in zip(batch, alerts.check_intake(desk, s, batch), strict=True):
+        tasks = [x for x in (followups.first_call(desk, ticket),) if x is not None]
+        if ticket.state == "resolved":  # answered on the spot
+            tasks += followups.plan(desk, s, ticket, ticket.received_at)
+        s.add_all(tasks)
+        _queue(desk, s, ticket, later + _scheduled(desk, s, tasks))
 
 
 def after_action(a: Action, action: str, from_state: str) -> None:

@@ -10,24 +10,21 @@ Plugins may veto an action (`validate_transition`); notifications fire after com
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clocks, permissions, reactions
-from core.directory import departments, get_staff, get_unit
+from core.directory import departments, get_staff
 from core.errors import Conflict, DomainError, NotFound, TransitionRefused
 from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, STATES
-from core.models import Counter, IdempotencyKey, Staff, Ticket, TicketEvent
+from core.models import Counter, Staff, Ticket, TicketEvent
 from core.plugins import notify
-from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
+from core.times import FUTURE_TOLERANCE, parse_time, utcnow
 from core.views import event_view, ticket_view
 
 if TYPE_CHECKING:
@@ -68,123 +65,11 @@ def classify_fields(desk: Desk, category: str, severity: str | None, nature: str
             "channel": CHANNELS.parse(channel)}
 
 
-def intake(desk: Desk, *, category: str, summary: str, severity: str | None = None,
-           channel: str = "phone", nature: str | None = None, topic: str | None = None,
-           unit: str | None = None, location: str | None = None, reporter: str | None = None,
-           by: str | None = None, at: str | datetime | None = None,
-           answer: str | None = None, actor: str | None = None,
-           idempotency_key: str | None = None) -> dict[str, Any]:
-    """Take in one piece of customer information; `answer` resolves it on the spot.
+def intake(desk: Desk, **request: Any) -> dict[str, Any]:
+    """Take in one piece of customer information (see `core.intake.intake`)."""
+    from core.intake import intake as take_in
 
-    With `idempotency_key`, the same key returns the ticket it first made (`replayed`
-    is then true in the result) instead of a second ticket.
-    """
-    if not summary or not summary.strip():
-        raise DomainError("summary", "say what the customer reported")
-    by = by or actor
-    if not by:
-        raise DomainError("by", "name the staff member who received it (首接人): --by or --as")
-    fields = classify_fields(desk, category, severity, nature, channel)
-    fields.update(topic=(topic or "").strip() or None, summary=summary.strip(), unit=unit,
-                  location=location)
-    now = desk.now()
-    received = parse_time(at, desk.tz) if at is not None else now
-    suggestion = desk.pm.hook.classify_ticket(
-        ticket=dict(fields) | {"received_at": show(received, desk.tz)}, config=desk.config,
-        desk=desk)
-    if suggestion:
-        merged = {**fields, **suggestion}
-        fields.update(classify_fields(desk, merged["category"], merged.get("severity"),
-                                      merged.get("nature"), merged["channel"]))
-        fields["topic"] = merged.get("topic", fields["topic"])
-    if answer is not None and fields["category"] not in desk.config.tickets.resolve_on_intake:
-        raise DomainError("answer", f"a {fields['category']} cannot be resolved at intake")
-    if received > now + FUTURE_TOLERANCE:
-        raise DomainError("at", "a ticket cannot be received in the future")
-    request_hash = _fingerprint(fields, received if at is not None else None, by, reporter,
-                                answer)
-    try:
-        with desk.write() as s:
-            if idempotency_key:
-                earlier = _replay(s, desk, idempotency_key, request_hash)
-                if earlier is not None:
-                    return earlier
-            view = _create(desk, s, fields, by, actor, unit, location, reporter, received, now,
-                           answer)
-            if idempotency_key:
-                s.add(IdempotencyKey(key=idempotency_key, request_hash=request_hash,
-                                     ticket_id=s.scalar(select(Ticket.id).where(
-                                         Ticket.number == view["number"])), created_at=now))
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        with desk.sessions() as s:  # a concurrent request with the same key won the race
-            earlier = _replay(s, desk, idempotency_key, request_hash)
-        if earlier is None:
-            raise
-        return earlier
-    notify(desk, "ticket_created", ticket=view)
-    return view
-
-
-def _fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True,
-                                     ensure_ascii=False).encode()).hexdigest()
-
-
-def _replay(s: Session, desk: Desk, key: str, request_hash: str) -> dict[str, Any] | None:
-    row = s.get(IdempotencyKey, key)
-    if row is None:
-        return None
-    if row.request_hash != request_hash:
-        raise Conflict("Idempotency-Key", "this key was used for a different request")
-    ticket = s.get(Ticket, row.ticket_id)
-    assert ticket is not None
-    return ticket_view(s, ticket, desk.tz) | {"replayed": True}
-
-
-def _create(desk: Desk, s: Session, fields: dict[str, Any], by: str, actor: str | None,
-            unit: str | None, location: str | None, reporter: str | None, received: datetime,
-            now: datetime, answer: str | None) -> dict[str, Any]:
-    """The new ticket, its clocks and first events, inside the caller's transaction."""
-    permissions.check(_actor(s, actor), "intake")
-    owner = get_staff(s, by, "by")
-    ticket = Ticket(
-        number=next_number(s, desk, received), channel=fields["channel"],
-        category=fields["category"], nature=fields["nature"], severity=fields["severity"],
-        topic=fields["topic"], unit=get_unit(s, unit) if unit else None,
-        location=(location or "").strip() or None, reporter=reporter or None,
-        summary=fields["summary"], owner=owner, state="received", received_at=received,
-        recorded_at=now, reopen_count=0, escalation_level=0)
-    s.add(ticket)
-    clocks.start_all(desk, ticket, fields, received)
-    s.flush()
-    _record(s, ticket, "received", received, owner.name, _intake_data(fields, ticket))
-    if ticket.nature == "important":
-        _record(s, ticket, "notified", received, SYSTEM,
-                {"to": _escalation_role(ticket), "why": "important information (重要)"})
-    if answer is not None:
-        ticket.state, ticket.result = "resolved", answer
-        met = clocks.meet(ticket, "reply", received) + clocks.meet(ticket, "resolve", received)
-        _record(s, ticket, "resolved", received, owner.name,
-                {"result": answer, "on_the_spot": True, "clocks_met": met})
-    s.flush()
-    reactions.after_intake(desk, s, ticket)  # topic, warnings, follow-ups (core/reactions.py)
-    return ticket_view(s, ticket, desk.tz)
-
-
-def _intake_data(fields: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
-    return {k: fields[k] for k in ("channel", "category", "severity", "nature", "topic",
-                                   "summary")} | {"unit": ticket.unit.code if ticket.unit
-                                                  else None, "location": ticket.location}
-
-
-def next_number(s: Session, desk: Desk, received: datetime, count: int = 1) -> str:
-    """Reserve `count` numbers for the receipt day; returns the first (`GD-20261001-0007`)."""
-    day = received.astimezone(desk.tz).strftime("%Y%m%d")
-    prefix = f"{desk.config.site.code}-{day}"
-    last = reserve(s, f"ticket:{prefix}", count)
-    return f"{prefix}-{last - count + 1:04d}"
+    return take_in(desk, **request)
 
 
 def reserve(s: Session, key: str, count: int = 1) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -48,6 +49,7 @@ def revoke(desk: Desk, token_id: int, actor: str | None = None) -> None:
             raise NotFound("id", f"no token {token_id}")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
+    desk.token_cache.clear()
 
 
 def list_tokens(desk: Desk) -> list[dict[str, Any]]:
@@ -59,7 +61,28 @@ def list_tokens(desk: Desk) -> list[dict[str, Any]]:
 
 
 def authenticate(desk: Desk, token: str) -> Staff | None:
-    """The active staff member a live token belongs to, or None."""
+    """The active staff member a live token belongs to, or None.
+
+    A token found live is remembered for `[service] token_cache_seconds`; a revocation
+    through this desk forgets every remembered token at once.
+    """
+    staff = cached(desk, token)
+    if staff is None:
+        staff = _lookup(desk, token)
+        if staff is not None and desk.config.service.token_cache_seconds > 0:
+            desk.token_cache[digest(token)] = (monotonic(), staff)
+    return staff
+
+
+def cached(desk: Desk, token: str) -> Staff | None:
+    """The staff member of a token found live within `token_cache_seconds`, or None."""
+    hit = desk.token_cache.get(digest(token))
+    if hit is not None and monotonic() - hit[0] < desk.config.service.token_cache_seconds:
+        return hit[1]
+    return None
+
+
+def _lookup(desk: Desk, token: str) -> Staff | None:
     with desk.sessions() as s:
         row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token),
                                               ApiToken.revoked_at.is_(None)))

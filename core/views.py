@@ -31,7 +31,9 @@ def clock_view(clock: SLAClock, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def ticket_view(session: Session | None, ticket: Ticket, tz: ZoneInfo,
-                events: bool = True) -> dict[str, Any]:
+                events: bool = True, history: list[TicketEvent] | None = None
+                ) -> dict[str, Any]:
+    """The ticket as `ticket show --json` prints it; `history`: its events, already loaded."""
     clocks = current_clocks(ticket)
     view: dict[str, Any] = {
         "number": ticket.number, "state": ticket.state, "category": ticket.category,
@@ -51,7 +53,9 @@ def ticket_view(session: Session | None, ticket: Ticket, tz: ZoneInfo,
                       for name in ("reply", "resolve")},
         "clocks": [clock_view(c, tz) for c in ticket.clocks],
     }
-    if events and session is not None:
+    if events and history is not None:
+        view["events"] = [event_view(e, tz) for e in history]
+    elif events and session is not None:
         rows = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                .order_by(TicketEvent.id))
         view["events"] = [event_view(e, tz) for e in rows]

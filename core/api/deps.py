@@ -6,24 +6,30 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from core.desk import Desk
 from core.models import Staff
-from core.tokens import authenticate
+from core.tokens import authenticate, cached
 
 
-def get_desk(request: Request) -> Desk:
+async def get_desk(request: Request) -> Desk:
     return request.app.state.desk
 
 
-def current_staff(request: Request,
-                  authorization: Annotated[str | None, Header()] = None) -> Staff:
-    """The staff member behind `Authorization: Bearer TOKEN` (401 otherwise)."""
+async def current_staff(request: Request,
+                        authorization: Annotated[str | None, Header()] = None) -> Staff:
+    """The staff member behind `Authorization: Bearer TOKEN` (401 otherwise).
+
+    A token checked moments ago is answered from memory (`core.tokens.authenticate`);
+    only a database lookup leaves the event loop.
+    """
     if not authorization or not authorization.lower().startswith("bearer "):
         raise HTTPException(401, detail={"field": "Authorization",
                                          "error": "send Authorization: Bearer TOKEN"},
                             headers={"WWW-Authenticate": "Bearer"})
-    staff = authenticate(get_desk(request), authorization[7:].strip())
+    desk, token = request.app.state.desk, authorization[7:].strip()
+    staff = cached(desk, token) or await run_in_threadpool(authenticate, desk, token)
     if staff is None:
         raise HTTPException(401, detail={"field": "Authorization",
                                          "error": "unknown or revoked token"},
@@ -33,7 +39,7 @@ def current_staff(request: Request,
 
 def require_roles(*roles: str) -> Callable[..., Staff]:
     """A dependency that lets only these roles through (403 with the reason otherwise)."""
-    def check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
+    async def check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
         if staff.role not in roles:
             raise HTTPException(403, detail={"field": "Authorization",
                                              "error": f"{staff.name} ({staff.role}) may not "
@@ -46,7 +52,7 @@ DeskDep = Annotated[Desk, Depends(get_desk)]
 StaffDep = Annotated[Staff, Depends(current_staff)]
 
 
-def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The ticket version a client last saw: `If-Match: "7"` (a stale one gets 409)."""
     if if_match is None or if_match.strip() == "*":
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -36,13 +37,16 @@ def _out(view: dict[str, Any], staff: Any, response: Response | None = None,
 
 
 @router.post("/tickets", status_code=201)
-def create_ticket(body: TicketIn, desk: DeskDep, staff: StaffDep, response: Response,
-                  idempotency_key: Annotated[str | None, Header(
-                      alias="Idempotency-Key", max_length=128)] = None) -> JSONResponse:
+async def create_ticket(body: TicketIn, desk: DeskDep, staff: StaffDep,
+                        idempotency_key: Annotated[str | None, Header(
+                            alias="Idempotency-Key", max_length=128)] = None
+                        ) -> JSONResponse:
     """Take in customer information; a retried request with the same Idempotency-Key
-    returns the ticket the first one made (200) instead of making another."""
-    view = tickets.intake(desk, actor=staff.name, idempotency_key=idempotency_key,
-                          **body.model_dump())
+    returns the ticket the first one made (200) instead of making another.
+
+    Concurrent intakes are written together (group commit, `core.intake_queue`)."""
+    request = body.model_dump() | {"actor": staff.name, "idempotency_key": idempotency_key}
+    view = await asyncio.wrap_future(desk.intake_queue.submit(request))
     return _out(view, staff, status=200 if view.pop("replayed", False) else 201)
 
 
