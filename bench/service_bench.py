@@ -1,7 +1,10 @@
 """Service benchmarks: POST /tickets under load vs a naive endpoint; the watcher on 1M tickets.
 
-Both servers run under uvicorn (one process, SQLite) on loopback; 16 client connections
-post for 30 s each. Figures go to bench/results/service.json.
+Every server runs under uvicorn (one process, SQLite) on loopback; 16 client connections
+post for 30 s each, cycling through the same mix of hotline requests (repairs, inquiries,
+complaints, issue reports and suggestions across 200 units). The yardstick is
+bench/naive_app.py: the same rows written with one ORM session per request. Figures go
+to bench/results/service.json.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.request_mix import UNITS, bodies  # noqa: E402
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
-BODY = {"category": "repair", "summary": "厨房水管漏水", "unit": "1-1-502"}
 
 
 def free_port() -> int:
@@ -61,19 +66,20 @@ def load(url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
     stop = time.perf_counter() + seconds
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(start: int) -> None:
         mine: list[float] = []
+        mix = bodies(start)
         with httpx.Client(timeout=30) as http:
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
-                r = http.post(url, json=BODY, headers=headers)
+                r = http.post(url, json=next(mix), headers=headers)
                 mine.append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 201:
                     errors[0] += 1
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
+    threads = [threading.Thread(target=client, args=(i * 1000,)) for i in range(CONNECTIONS)]
     t0 = time.perf_counter()
     for t in threads:
         t.start()
@@ -92,33 +98,39 @@ def site(work: Path, name: str) -> dict[str, str]:
     env.pop("PROPDESK_CONFIG", None)
     propdesk(env, "init")
     propdesk(env, "staff", "add", "王芳", "--role", "frontdesk")
-    propdesk(env, "unit", "add", "1-1-502", "--owner", "李女士", "--phone", "13812345678")
+    units = work / f"{name}.units.csv"
+    units.write_text("code,owner,phone\n" + "".join(f"{u},业主{i},1381234{i:04d}\n"
+                                                     for i, u in enumerate(UNITS)),
+                     encoding="utf-8")
+    propdesk(env, "unit", "import", str(units))
     return env
 
 
-def bench_intake(work: Path) -> dict[str, Any]:
-    out: dict[str, Any] = {"connections": CONNECTIONS, "seconds": SECONDS}
-    env = site(work, "naive.db")
-    port = free_port()
-    proc = start([str(BIN / "python"), "-m", "uvicorn", "bench.naive_app:app", "--port",
-                  str(port), "--log-level", "warning"], env, port)
+def serve(cmd: list[str], env: dict[str, str], port: int, path: str,
+          headers: dict[str, str]) -> dict[str, Any]:
+    proc = start(cmd, env, port)
     try:
-        load(f"http://127.0.0.1:{port}/tickets", {}, 3)  # warm up
-        out["naive_endpoint"] = load(f"http://127.0.0.1:{port}/tickets", {}, SECONDS)
+        load(f"http://127.0.0.1:{port}{path}", headers, 3)  # warm up
+        return load(f"http://127.0.0.1:{port}{path}", headers, SECONDS)
     finally:
         proc.terminate()
         proc.wait()
+
+
+def bench_intake(work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"connections": CONNECTIONS, "seconds": SECONDS,
+                           "requests": "bench/request_mix.py"}
+    naive = [str(BIN / "python"), "-m", "uvicorn", "bench.naive_app:app", "--log-level",
+             "warning", "--port"]
+    for key, path in (("naive_endpoint", "/tickets"), ("naive_ticket_row_only",
+                                                       "/tickets-only")):
+        port = free_port()
+        out[key] = serve([*naive, str(port)], site(work, f"{key}.db"), port, path, {})
     env = site(work, "propdesk.db")
     token = propdesk(env, "token", "create", "--staff", "王芳")
     port = free_port()
-    proc = start([str(BIN / "propdesk"), "serve", "--port", str(port)], env, port)
-    try:
-        headers = {"Authorization": f"Bearer {token}"}
-        load(f"http://127.0.0.1:{port}/tickets", headers, 3)
-        out["propdesk"] = load(f"http://127.0.0.1:{port}/tickets", headers, SECONDS)
-    finally:
-        proc.terminate()
-        proc.wait()
+    out["propdesk"] = serve([str(BIN / "propdesk"), "serve", "--port", str(port)], env, port,
+                            "/tickets", {"Authorization": f"Bearer {token}"})
     out["throughput_ratio"] = round(out["propdesk"]["requests_per_s"]
                                     / out["naive_endpoint"]["requests_per_s"], 2)
     out["targets"] = {"throughput_ratio": 1.0, "p99_ms": 100}

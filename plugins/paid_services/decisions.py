@@ -2,13 +2,14 @@
 
 A repair in a unit after its warranty end is a paid service; within the warranty it stays a
 repair for the warranty office; without a unit it is a public-area repair (free). The
-decision is taken in `classify_ticket` (before the ticket exists) and written with its
-reason once the ticket is created (`ticket_created`).
+decision is taken in `classify_ticket` (before the ticket exists, to set the category)
+and taken again from the same dates once the ticket is created (`ticket_created`), to be
+written with its number. Nothing is carried between the two calls, so intakes written
+together in one batch (the HTTP service's group commit) each get their own decision.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,6 @@ DECISIONS: Vocabulary = vocab("decision", [
     ("warranty", "保修", "warranty (free)", ("保修期内",)),
     ("public_area", "公共区域", "public area (free)", ("公区",)),
 ])
-_pending = threading.local()
 
 
 def parse_date(text: str | date, field: str) -> date:
@@ -73,29 +73,28 @@ def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
 
 def classify(ticket: dict[str, Any], config: Any, desk: Desk) -> dict[str, Any] | None:
     """The `classify_ticket` answer: paid in-unit repairs become `paid_service`."""
-    _pending.value = None  # an earlier intake that failed after classifying leaves nothing
+    found = _decide_for(ticket, desk)
+    if found is None:
+        return None
+    if found[0] == "paid":
+        return {"category": "paid_service"}
+    return {"category": "repair"} if ticket["category"] == "paid_service" else None
+
+
+def record_for_new_ticket(ticket: dict[str, Any], desk: Desk) -> None:
+    """Write the decision for a new ticket, now that it has its number."""
+    found = _decide_for(ticket, desk)
+    if found is not None:
+        record(desk, ticket["number"], found[0], found[1], "system")
+
+
+def _decide_for(ticket: dict[str, Any], desk: Desk) -> tuple[str, str] | None:
     if ticket.get("category") not in ("repair", "paid_service"):
         return None
     received = ticket.get("received_at")  # a back-dated intake is judged on its own day
     day = (datetime.fromisoformat(received) if received else desk.now()).astimezone(
         desk.tz).date()
-    found = decide(desk, ticket.get("unit"), day)
-    if found is None:
-        return None
-    decision, reason = found
-    _pending.value = (ticket.get("unit"), ticket.get("summary"), decision, reason)
-    if decision == "paid":
-        return {"category": "paid_service"}
-    return {"category": "repair"} if ticket["category"] == "paid_service" else None
-
-
-def record_pending(ticket: dict[str, Any], desk: Desk) -> None:
-    """Write the decision taken for this intake, now that the ticket has its number."""
-    pending = getattr(_pending, "value", None)
-    if pending is None or pending[:2] != (ticket.get("unit"), ticket.get("summary")):
-        return
-    _pending.value = None
-    record(desk, ticket["number"], pending[2], pending[3], "system")
+    return decide(desk, ticket.get("unit"), day)
 
 
 def record(desk: Desk, number: str, decision: str, reason: str, actor: str | None,

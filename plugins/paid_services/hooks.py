@@ -30,7 +30,7 @@ def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str,
 
 @hookimpl
 def ticket_created(ticket: dict[str, Any], desk: Any) -> None:
-    decisions.record_pending(ticket, desk)
+    decisions.record_for_new_ticket(ticket, desk)
 
 
 @hookimpl

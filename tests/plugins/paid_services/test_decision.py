@@ -63,3 +63,18 @@ def test_a_back_dated_intake_is_judged_on_its_own_day(site: Desk) -> None:
                        at="2026-11-09T16:00")
     assert t["category"] == "repair"
     assert decisions.history(site, t["number"])[0]["decision"] == "warranty"
+
+
+def test_each_intake_of_a_batch_gets_its_own_decision(site: Desk) -> None:
+    """The HTTP service writes concurrent intakes together: no decision leaks across."""
+    from core.intake import intake_many
+
+    decisions.set_warranty(site, "1-1-502", "2020-01-01", "2022-01-01")  # ended: paid
+    decisions.set_warranty(site, "1-1-101", "2025-01-01", "2030-01-01")  # running: free
+    asks = [{"category": "repair", "summary": "门锁坏了", "unit": u, "by": "王芳"}
+            for u in ("1-1-502", "1-1-101", "2-1-301", "1-1-502")]
+    made = intake_many(site, asks)
+    assert [t["category"] for t in made] == ["paid_service", "repair", "repair",
+                                             "paid_service"]
+    assert [[r["decision"] for r in decisions.history(site, t["number"])] for t in made] \
+        == [["paid"], ["warranty"], [], ["paid"]]
