@@ -68,11 +68,13 @@ def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str,
     `ticket`: the intake fields (category, severity, nature, channel, topic, unit, summary,
     received_at in ISO 8601).
     `config`: the site `Config`. Return a dict of fields to change (e.g. `{"category":
-    "paid_service"}`) or None for no opinion; the first answer wins. Fires at intake and at
-    reclassification, inside the transaction, before the deadlines are computed.
+    "paid_service"}`) or None for no opinion; the first answer wins. The answer may also
+    carry `"note"`: a JSON object saying why, kept in the ticket's `received` event as
+    `classified` (so the history shows why a repair became a paid service, and the same
+    plugin's `ticket_created` can read it back). Fires at intake, before the transaction
+    and before the deadlines are computed.
 
-    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
-    is open: `desk.write()` here would wait on itself).
+    `desk`: the site's `Desk`; read through `desk.sessions()` only.
     """
 
 

@@ -73,6 +73,7 @@ class Prepared:
     answer: str | None
     key: str | None
     request_hash: str
+    note: dict[str, Any] | None = None  # why a plugin reclassified it (`classify_ticket`)
 
 
 def intake_many(desk: Desk, requests: list[dict[str, Any]],
@@ -148,6 +149,9 @@ def _prepare(desk: Desk, index: int, request: dict[str, Any],
     suggestion = desk.pm.hook.classify_ticket(
         ticket=dict(fields) | {"received_at": show(received, desk.tz)}, config=desk.config,
         desk=desk)
+    note = suggestion.pop("note", None) if suggestion else None
+    if note is not None and not isinstance(note, dict):
+        raise TypeError(f"classify_ticket: 'note' must be a dict, got {note!r}")
     if suggestion:
         merged = {**fields, **suggestion}
         fields.update(classify_fields(desk, merged["category"], merged.get("severity"),
@@ -162,7 +166,7 @@ def _prepare(desk: Desk, index: int, request: dict[str, Any],
                                 answer)
     return Prepared(index, fields, str(by), actor, request.get("unit"),
                     request.get("location"), reporter, received, now, answer,
-                    request.get("idempotency_key") or None, request_hash)
+                    request.get("idempotency_key") or None, request_hash, note)
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -308,7 +312,8 @@ def _first_events(s: Session, p: Prepared, t: Ticket, met: list[str]) -> None:
     data = {k: p.fields[k] for k in ("channel", "category", "severity", "nature", "topic",
                                      "summary")}
     _record(s, t, "received", p.received, t.owner.name,
-            data | {"unit": t.unit.code if t.unit else None, "location": t.location})
+            data | {"unit": t.unit.code if t.unit else None, "location": t.location,
+                    "classified": p.note})
     if t.nature == "important":
         _record(s, t, "notified", p.received, SYSTEM,
                 {"to": _escalation_role(t), "why": "important information (重要)"})

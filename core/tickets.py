@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clocks, permissions, reactions
@@ -79,9 +79,10 @@ def reserve(s: Session, key: str, count: int = 1) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    s.execute(insert(Counter).values(key=key, value=0).on_conflict_do_nothing())
-    return s.execute(update(Counter).where(Counter.key == key)
-                     .values(value=Counter.value + count).returning(Counter.value)).scalar_one()
+    bump = insert(Counter).values(key=key, value=count)
+    return s.execute(bump.on_conflict_do_update(
+        index_elements=[Counter.key], set_={"value": Counter.value + count})
+        .returning(Counter.value)).scalar_one()
 
 
 # --------------------------------------------------------------------------- actions

@@ -170,10 +170,16 @@ def deliver_due(desk: Desk, now: datetime | None = None, client: httpx.Client | 
     """Send what is due; returns counts by outcome.
 
     Each delivery is leased in a short transaction, posted outside any transaction (a slow
-    receiver holds no lock), and its outcome recorded in another.
+    receiver holds no lock), and its outcome recorded in another. A pass with nothing due
+    costs one read (the sender polls every second beside the intake writer).
     """
     cfg = desk.config.service
     counts = {"delivered": 0, "retry": 0, "failed": 0}
+    with desk.sessions() as s:
+        if s.scalar(select(WebhookDelivery.id).where(
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.next_attempt_at <= (now or desk.now())).limit(1)) is None:
+            return counts
     own = client is None
     client = client or httpx.Client(timeout=cfg.webhook_timeout)
     try:

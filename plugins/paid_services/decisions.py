@@ -3,9 +3,10 @@
 A repair in a unit after its warranty end is a paid service; within the warranty it stays a
 repair for the warranty office; without a unit it is a public-area repair (free). The
 decision is taken in `classify_ticket` (before the ticket exists, to set the category)
-and taken again from the same dates once the ticket is created (`ticket_created`), to be
-written with its number. Nothing is carried between the two calls, so intakes written
-together in one batch (the HTTP service's group commit) each get their own decision.
+and travels with the ticket as the note of its `received` event; `ticket_created` reads
+it back and writes it with the ticket's number. Nothing is kept between the two calls,
+so intakes written together in one batch (the HTTP service's group commit) each keep
+their own decision.
 """
 
 from __future__ import annotations
@@ -72,20 +73,26 @@ def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
 
 
 def classify(ticket: dict[str, Any], config: Any, desk: Desk) -> dict[str, Any] | None:
-    """The `classify_ticket` answer: paid in-unit repairs become `paid_service`."""
+    """The `classify_ticket` answer: paid in-unit repairs become `paid_service`; the
+    decision and its reason go with the answer as its note."""
     found = _decide_for(ticket, desk)
     if found is None:
         return None
-    if found[0] == "paid":
-        return {"category": "paid_service"}
-    return {"category": "repair"} if ticket["category"] == "paid_service" else None
+    decision, reason = found
+    answer: dict[str, Any] = {"note": {"paid_services": decision, "reason": reason}}
+    if decision == "paid":
+        answer["category"] = "paid_service"
+    elif ticket["category"] == "paid_service":
+        answer["category"] = "repair"
+    return answer
 
 
 def record_for_new_ticket(ticket: dict[str, Any], desk: Desk) -> None:
-    """Write the decision for a new ticket, now that it has its number."""
-    found = _decide_for(ticket, desk)
-    if found is not None:
-        record(desk, ticket["number"], found[0], found[1], "system")
+    """Write the decision taken at intake (read back from the `received` event's note)."""
+    received = next((e for e in ticket.get("events", []) if e["kind"] == "received"), None)
+    note = (received or {}).get("data", {}).get("classified") or {}
+    if "paid_services" in note:
+        record(desk, ticket["number"], note["paid_services"], note["reason"], "system")
 
 
 def _decide_for(ticket: dict[str, Any], desk: Desk) -> tuple[str, str] | None:

@@ -165,11 +165,19 @@ def test_hook_classify_ticket(site: Desk) -> None:
     class PaidDrains:
         @hookimpl
         def classify_ticket(self, ticket: dict, config: Any) -> dict | None:
-            return {"category": "paid_service"} if "疏通" in ticket["summary"] else None
+            if "疏通" not in ticket["summary"]:
+                return None
+            return {"category": "paid_service", "note": {"why": "drain clearing is paid"}}
 
     site.pm.register(PaidDrains())
-    assert intake(site, summary="下水道疏通")["category"] == "paid_service"
-    assert intake(site)["category"] == "repair"
+    paid = intake(site, summary="下水道疏通")
+    assert paid["category"] == "paid_service"
+    received = paid["events"][0]
+    assert received["kind"] == "received"
+    assert received["data"]["classified"] == {"why": "drain clearing is paid"}
+    plain = intake(site)
+    assert plain["category"] == "repair"
+    assert "classified" not in plain["events"][0]["data"]
 
 
 def test_hook_select_sla_policy(site: Desk) -> None:
