@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import sla
@@ -36,6 +36,7 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
 
     The tickets are checked in order, each seeing only itself and the tickets before it
     (`ticket_id <= t.id`), so a batch warns exactly as the same intakes one by one would.
+    The counting reads the batch's recent topic rows in two queries, whatever its size.
     """
     tax = taxonomy(desk.config)
     found = []
@@ -46,11 +47,13 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
                           unit_id=t.unit_id, location=location, received_at=t.received_at))
         found.append((t, topic, location))
     s.flush()
+    checked = [x for x in found if x[1] != OTHER]
+    group_rows, repeat_rows = _recent(desk, s, checked)
     out: list[list[Later]] = []
     for t, topic, location in found:
         warnings = [] if topic == OTHER else [
-            w for w in (_group(desk, s, t, topic), _repeat(desk, s, t, topic, location))
-            if w is not None]
+            w for w in (_group(desk, s, t, topic, group_rows),
+                        _repeat(desk, s, t, topic, location, repeat_rows)) if w is not None]
         out.append([_announce(desk, warnings)] if warnings else [])
     return out
 
@@ -62,17 +65,52 @@ def _announce(desk: Desk, warnings: list[dict[str, Any]]) -> Later:
     return fire
 
 
-def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | None:
+def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]]
+            ) -> tuple[list[Any], list[Any]]:
+    """Topic rows the checks of `checked` may count: (group rows, repeat rows)."""
+    w = desk.config.warnings
+    cols = (TicketTopic.ticket_id, TicketTopic.topic, TicketTopic.category,
+            TicketTopic.unit_id, TicketTopic.location, TicketTopic.received_at, Ticket.number)
+    group = [(t, topic) for t, topic, _ in checked
+             if t.category in w.group_categories and t.unit_id is not None]
+    repeat = [(t, topic, loc) for t, topic, loc in checked
+              if t.category in ("complaint", "repair") and (t.unit_id is not None or loc)]
+    group_rows: list[Any] = []
+    repeat_rows: list[Any] = []
+    if group:
+        span = sla.Duration.parse(w.group_window).wall
+        group_rows = list(s.execute(select(*cols).join(
+            Ticket, Ticket.id == TicketTopic.ticket_id).where(
+            TicketTopic.topic.in_({topic for _, topic in group}),
+            TicketTopic.received_at > min(t.received_at for t, _ in group) - span,
+            TicketTopic.received_at <= max(t.received_at for t, _ in group),
+            TicketTopic.unit_id.is_not(None),
+            TicketTopic.category.in_(w.group_categories))))
+    if repeat:
+        span = sla.Duration.parse(w.repeat_window).wall
+        units = {t.unit_id for t, _, _ in repeat if t.unit_id is not None}
+        places = {loc for t, _, loc in repeat if t.unit_id is None}
+        repeat_rows = list(s.execute(select(*cols).join(
+            Ticket, Ticket.id == TicketTopic.ticket_id).where(
+            TicketTopic.topic.in_({topic for _, topic, _ in repeat}),
+            TicketTopic.category.in_({t.category for t, _, _ in repeat}),
+            TicketTopic.received_at > min(t.received_at for t, _, _ in repeat) - span,
+            TicketTopic.received_at <= max(t.received_at for t, _, _ in repeat),
+            TicketTopic.unit_id.in_(units) | (TicketTopic.unit_id.is_(None)
+                                              & TicketTopic.location.in_(places)))
+            .order_by(TicketTopic.ticket_id)))
+    return group_rows, repeat_rows
+
+
+def _group(desk: Desk, s: Session, t: Ticket, topic: str,
+           rows: list[Any]) -> dict[str, Any] | None:
     w = desk.config.warnings
     if t.category not in w.group_categories or t.unit_id is None:
         return None
     span = sla.Duration.parse(w.group_window).wall
     since = t.received_at - span
-    households = s.scalar(select(func.count(func.distinct(TicketTopic.unit_id))).where(
-        TicketTopic.topic == topic, TicketTopic.received_at > since,
-        TicketTopic.received_at <= t.received_at, TicketTopic.ticket_id <= t.id,
-        TicketTopic.unit_id.is_not(None),
-        TicketTopic.category.in_(w.group_categories))) or 0
+    households = len({r.unit_id for r in rows if r.topic == topic and r.ticket_id <= t.id
+                      and since < r.received_at <= t.received_at})
     if households < w.group_households:
         return None
     key = f"group:{topic}"
@@ -95,26 +133,26 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str) -> dict[str, Any] | No
     return alert
 
 
-def _repeat(desk: Desk, s: Session, t: Ticket, topic: str,
-            location: str | None) -> dict[str, Any] | None:
+def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
+            rows: list[Any]) -> dict[str, Any] | None:
     if t.category not in ("complaint", "repair"):
         return None
     w = desk.config.warnings
     source = f"repeat_{t.category}"
     since = t.received_at - sla.Duration.parse(w.repeat_window).wall
-    where = [TicketTopic.topic == topic, TicketTopic.category == t.category,
-             TicketTopic.received_at > since, TicketTopic.received_at <= t.received_at,
-             TicketTopic.ticket_id <= t.id]
     if t.unit_id is not None:
-        where.append(TicketTopic.unit_id == t.unit_id)
+        def same_place(r: Any) -> bool:
+            return bool(r.unit_id == t.unit_id)
         place = (Capa.unit_id == t.unit_id)
     elif location:
-        where += [TicketTopic.unit_id.is_(None), TicketTopic.location == location]
+        def same_place(r: Any) -> bool:
+            return r.unit_id is None and r.location == location
         place = (Capa.location == location) & Capa.unit_id.is_(None)
     else:
         return None
-    numbers = list(s.scalars(select(Ticket.number).join(
-        TicketTopic, TicketTopic.ticket_id == Ticket.id).where(*where).order_by(Ticket.id)))
+    numbers = [r.number for r in rows if r.topic == topic and r.category == t.category
+               and r.ticket_id <= t.id and since < r.received_at <= t.received_at
+               and same_place(r)]
     if len(numbers) < w.repeat_count:
         return None
     capa = s.scalar(select(Capa).where(Capa.source == source, Capa.topic == topic, place,

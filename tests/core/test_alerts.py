@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -158,22 +157,45 @@ def test_hook_warning_raised(site: Desk, heard: Warnings) -> None:
         ("group", "群诉风险 group-complaint risk")]
 
 
-def test_warning_check_at_intake_is_fast(site: Desk) -> None:
+def test_a_batch_warns_as_the_same_intakes_one_by_one(site: Desk, heard: Warnings) -> None:
+    """Written together (the HTTP service's group commit), the third complaint about one
+    unit's noise still opens the CAPA, and the third household still raises the group
+    warning, each on the ticket that crossed the line, not on its batch-mates."""
+    from core.intake import intake_many
+
+    asks = [{"category": "complaint", "severity": "minor", "summary": "夜间噪音",
+             "topic": "噪音", "unit": unit, "by": "王芳"}
+            for unit in ("3-1-401", "3-1-401", "3-1-501", "3-1-401", "3-1-601")]
+    made = intake_many(site, asks)
+    raised = {(w["kind"], w["ticket"]) for w in heard.seen}
+    assert raised == {("repeat", made[3]["number"]), ("group", made[4]["number"])}
+    [opened] = capa.list_capa(site)
+    assert opened["tickets"] == [made[0]["number"], made[1]["number"], made[3]["number"]]
+
+
+def test_the_checks_of_a_batch_cost_two_reads_whatever_its_size(site: Desk) -> None:
+    from sqlalchemy import event
+
+    from core.intake import intake_many
+
     directory.add_unit(site, "9-9-901")
-    for i in range(30):  # a busy store: the check reads indexes, not the whole table
-        complain(site, "9-9-901", f"2026-11-{1 + i % 19:02d} 0{i % 9}:00", topic="噪音")
-    started = time.perf_counter()
-    with site.sessions.begin() as s:
-        from sqlalchemy import select
+    reads: list[str] = []
 
-        from core.models import Ticket
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "ticket_topics" in statement:
+            reads.append(statement)
 
-        t = s.scalars(select(Ticket).order_by(Ticket.id.desc()).limit(1)).one()
-        for _ in range(50):
-            alerts._repeat(site, s, t, "noise", None)
-            alerts._group(site, s, t, "noise")
-        s.rollback()
-    assert (time.perf_counter() - started) / 50 < 0.02  # generous for CI; bench: ≤ 5 ms
+    event.listen(site.engine, "before_cursor_execute", count)
+    try:
+        for n in (1, 12):
+            reads.clear()
+            intake_many(site, [{"category": "complaint", "severity": "minor",
+                                "summary": "夜间噪音", "topic": "噪音", "unit": "9-9-901",
+                                "by": "王芳", "at": f"2026-11-0{1 + i % 9} 10:00"}
+                               for i in range(n)])
+            assert len(reads) == 2  # one for the group check, one for the repeat check
+    finally:
+        event.remove(site.engine, "before_cursor_execute", count)
 
 
 def test_capa_cli(run) -> None:
