@@ -26,6 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	bash scripts/install-wrk.sh
 	$(BIN)/python -m bench
 
 lint: $(STAMP)

@@ -60,7 +60,55 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[by
 
 
 def load(url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
-    """CONNECTIONS keep-alive clients posting as fast as answers come back."""
+    """CONNECTIONS keep-alive connections posting as fast as answers come back: wrk when
+    installed (scripts/install-wrk.sh), a Python client otherwise."""
+    wrk = shutil.which("wrk")
+    return _wrk(wrk, url, headers, seconds) if wrk else _python_load(url, headers, seconds)
+
+
+WRK_SCRIPT = """
+local bodies = {%s}
+local headers = {%s}
+local i = 0
+init = function(args) i = math.random(#bodies) end
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", nil, headers, bodies[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %%d, "duration_us": %%d, "errors": %%d, '
+    .. '"p50_us": %%d, "p99_us": %%d}\\n', summary.requests, summary.duration,
+    summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def _wrk(wrk: str, url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
+    """wrk on 2 threads; each connection cycles through the request mix from its own place."""
+    mix = bodies(0)
+    lua_bodies = ",".join("[[" + json.dumps(next(mix), ensure_ascii=False) + "]]"
+                          for _ in range(2000))
+    lua_headers = ",".join(f'["{k}"] = "{v}"' for k, v in
+                           ({"Content-Type": "application/json"} | headers).items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False,
+                                     encoding="utf-8") as fh:
+        fh.write(WRK_SCRIPT % (lua_bodies, lua_headers))
+    try:
+        out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s",
+                              "-s", fh.name, url], check=True, capture_output=True,
+                             text=True).stdout
+    finally:
+        os.unlink(fh.name)
+    line = next(x for x in out.splitlines() if x.startswith('{"requests"'))
+    r = json.loads(line)
+    return {"client": "wrk", "requests": r["requests"], "errors": r["errors"],
+            "requests_per_s": round(r["requests"] / (r["duration_us"] / 1e6), 1),
+            "p50_ms": round(r["p50_us"] / 1000, 1), "p99_ms": round(r["p99_us"] / 1000, 1)}
+
+
+def _python_load(url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
     errors = [0]
     stop = time.perf_counter() + seconds
@@ -87,7 +135,7 @@ def load(url: str, headers: dict[str, str], seconds: float) -> dict[str, Any]:
         t.join()
     elapsed = time.perf_counter() - t0
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors[0],
+    return {"client": "python-httpx", "requests": len(latencies), "errors": errors[0],
             "requests_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(statistics.median(latencies), 1),
             "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1)}

@@ -61,15 +61,15 @@ def decide(desk: Desk, unit: str | None, on: date) -> tuple[str, str] | None:
     """(decision, reason) for a repair in `unit` on day `on`; None when the dates are unknown."""
     if not unit:
         return "public_area", "no unit: a public-area repair is free (公共区域)"
-    with desk.sessions() as s:
-        row = s.scalar(select(UnitWarranty).join(Unit, Unit.id == UnitWarranty.unit_id)
-                       .where(Unit.code == unit))
-    if row is None:
+    with desk.engine.connect() as conn:  # one column on every repair's intake: no ORM
+        until = conn.scalar(select(UnitWarranty.warranty_until).join(
+            Unit, Unit.id == UnitWarranty.unit_id).where(Unit.code == unit))
+    if until is None:
         return None
-    if on <= row.warranty_until:
-        return "warranty", (f"within the warranty until {row.warranty_until.isoformat()} "
+    if on <= until:
+        return "warranty", (f"within the warranty until {until.isoformat()} "
                             "(保修期内): free, to the warranty office")
-    return "paid", f"warranty ended {row.warranty_until.isoformat()} (保修期外): paid service"
+    return "paid", f"warranty ended {until.isoformat()} (保修期外): paid service"
 
 
 def classify(ticket: dict[str, Any], config: Any, desk: Desk) -> dict[str, Any] | None:
