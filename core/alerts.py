@@ -10,10 +10,10 @@ Every warning is stored once (`alerts`) and announced through `warning_raised`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import sla
@@ -48,11 +48,12 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
         found.append((t, topic, location))
     s.flush()
     checked = [x for x in found if x[1] != OTHER]
-    group_rows, repeat_rows = _recent(desk, s, checked)
+    warned = _warned(desk, s, checked)
+    group_rows, repeat_rows = _recent(desk, s, checked, warned)
     out: list[list[Later]] = []
     for t, topic, location in found:
         warnings = [] if topic == OTHER else [
-            w for w in (_group(desk, s, t, topic, group_rows),
+            w for w in (_group(desk, s, t, topic, group_rows, warned),
                         _repeat(desk, s, t, topic, location, repeat_rows)) if w is not None]
         out.append([_announce(desk, warnings)] if warnings else [])
     return out
@@ -65,20 +66,42 @@ def _announce(desk: Desk, warnings: list[dict[str, Any]]) -> Later:
     return fire
 
 
-def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]]
-            ) -> tuple[list[Any], list[Any]]:
-    """Topic rows the checks of `checked` may count: (group rows, repeat rows)."""
+def _group_window(desk: Desk) -> timedelta:
+    return sla.Duration.parse(desk.config.warnings.group_window).wall
+
+
+def _warned(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]]
+            ) -> dict[str, datetime]:
+    """topic → when its latest group warning within reach of the batch was raised."""
+    w = desk.config.warnings
+    group = [(t, topic) for t, topic, _ in checked
+             if t.category in w.group_categories and t.unit_id is not None]
+    if not group:
+        return {}
+    since = min(t.received_at for t, _ in group) - _group_window(desk)
+    rows = s.execute(select(Alert.topic, func.max(Alert.raised_at)).where(
+        Alert.kind == "group", Alert.key.in_({f"group:{topic}" for _, topic in group}),
+        Alert.raised_at > since).group_by(Alert.topic))
+    return {topic: at for topic, at in rows if topic is not None}
+
+
+def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]],
+            warned: dict[str, datetime]) -> tuple[list[Any], list[Any]]:
+    """Topic rows the checks of `checked` may count: (group rows, repeat rows).
+
+    A topic warned within the group window of every ticket on it needs no counting."""
     w = desk.config.warnings
     cols = (TicketTopic.ticket_id, TicketTopic.topic, TicketTopic.category,
             TicketTopic.unit_id, TicketTopic.location, TicketTopic.received_at, Ticket.number)
+    span = _group_window(desk)
     group = [(t, topic) for t, topic, _ in checked
-             if t.category in w.group_categories and t.unit_id is not None]
+             if t.category in w.group_categories and t.unit_id is not None
+             and not (topic in warned and warned[topic] > t.received_at - span)]
     repeat = [(t, topic, loc) for t, topic, loc in checked
               if t.category in ("complaint", "repair") and (t.unit_id is not None or loc)]
     group_rows: list[Any] = []
     repeat_rows: list[Any] = []
     if group:
-        span = sla.Duration.parse(w.group_window).wall
         group_rows = list(s.execute(select(*cols).join(
             Ticket, Ticket.id == TicketTopic.ticket_id).where(
             TicketTopic.topic.in_({topic for _, topic in group}),
@@ -102,21 +125,20 @@ def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
     return group_rows, repeat_rows
 
 
-def _group(desk: Desk, s: Session, t: Ticket, topic: str,
-           rows: list[Any]) -> dict[str, Any] | None:
+def _group(desk: Desk, s: Session, t: Ticket, topic: str, rows: list[Any],
+           warned: dict[str, datetime]) -> dict[str, Any] | None:
     w = desk.config.warnings
     if t.category not in w.group_categories or t.unit_id is None:
         return None
-    span = sla.Duration.parse(w.group_window).wall
-    since = t.received_at - span
+    since = t.received_at - _group_window(desk)
+    if topic in warned and warned[topic] > since:
+        return None  # already warned for this burst
     households = len({r.unit_id for r in rows if r.topic == topic and r.ticket_id <= t.id
                       and since < r.received_at <= t.received_at})
     if households < w.group_households:
         return None
     key = f"group:{topic}"
-    if s.scalar(select(Alert.id).where(Alert.kind == "group", Alert.key == key,
-                                       Alert.raised_at > since).limit(1)):
-        return None  # already warned for this burst
+    warned[topic] = t.received_at  # the warning raised below, for the rest of the batch
     numbers = list(s.scalars(select(Ticket.number).join(
         TicketTopic, TicketTopic.ticket_id == Ticket.id).where(
         TicketTopic.topic == topic, TicketTopic.received_at > since,
