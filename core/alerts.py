@@ -162,21 +162,16 @@ def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
     w = desk.config.warnings
     source = f"repeat_{t.category}"
     since = t.received_at - sla.Duration.parse(w.repeat_window).wall
-    if t.unit_id is not None:
-        def same_place(r: Any) -> bool:
-            return bool(r.unit_id == t.unit_id)
-        place = (Capa.unit_id == t.unit_id)
-    elif location:
-        def same_place(r: Any) -> bool:
-            return r.unit_id is None and r.location == location
-        place = (Capa.location == location) & Capa.unit_id.is_(None)
-    else:
+    if t.unit_id is None and not location:
         return None
     numbers = [r.number for r in rows if r.topic == topic and r.category == t.category
                and r.ticket_id <= t.id and since < r.received_at <= t.received_at
-               and same_place(r)]
+               and (r.unit_id == t.unit_id if t.unit_id is not None
+                    else r.unit_id is None and r.location == location)]
     if len(numbers) < w.repeat_count:
         return None
+    place = (Capa.unit_id == t.unit_id) if t.unit_id is not None \
+        else (Capa.location == location) & Capa.unit_id.is_(None)
     capa = s.scalar(select(Capa).where(Capa.source == source, Capa.topic == topic, place,
                                        Capa.state != "closed").limit(1))
     if capa is not None:  # the open corrective action gathers the new occurrence

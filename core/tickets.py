@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from core import clocks, permissions, reactions
@@ -79,10 +79,11 @@ def reserve(s: Session, key: str, count: int = 1) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    bump = insert(Counter).values(key=key, value=count)
-    return s.execute(bump.on_conflict_do_update(
-        index_elements=[Counter.key], set_={"value": Counter.value + count})
-        .returning(Counter.value)).scalar_one()
+    bump = insert(Counter).values(key=bindparam("key"), value=bindparam("n"))
+    bump = bump.on_conflict_do_update(index_elements=[Counter.key],
+                                      set_={"value": Counter.value + bindparam("n")})
+    # bound, not literal, values: one compiled statement serves every call
+    return s.execute(bump.returning(Counter.value), {"key": key, "n": count}).scalar_one()
 
 
 # --------------------------------------------------------------------------- actions
