@@ -50,11 +50,13 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
     checked = [x for x in found if x[1] != OTHER]
     warned = _warned(desk, s, checked)
     group_rows, repeat_rows = _recent(desk, s, checked, warned)
+    capas = _open_capas(s, checked) if repeat_rows else {}
     out: list[list[Later]] = []
     for t, topic, location in found:
         warnings = [] if topic == OTHER else [
             w for w in (_group(desk, s, t, topic, group_rows, warned),
-                        _repeat(desk, s, t, topic, location, repeat_rows)) if w is not None]
+                        _repeat(desk, s, t, topic, location, repeat_rows, capas))
+            if w is not None]
         out.append([_announce(desk, warnings)] if warnings else [])
     return out
 
@@ -125,6 +127,33 @@ def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
     return group_rows, repeat_rows
 
 
+CapaKey = tuple[str, str, int | None, str | None]
+
+
+def _capa_key(source: str, topic: str, unit_id: int | None, location: str | None) -> CapaKey:
+    return (source, topic, unit_id, location if unit_id is None else None)
+
+
+def _open_capas(s: Session, checked: list[tuple[Ticket, str, str | None]]
+                ) -> dict[CapaKey, Capa]:
+    """The open corrective actions a batch's repeat matters may join, in one query."""
+    repeat = [(t, topic, loc) for t, topic, loc in checked
+              if t.category in ("complaint", "repair") and (t.unit_id is not None or loc)]
+    if not repeat:
+        return {}
+    units = {t.unit_id for t, _, _ in repeat if t.unit_id is not None}
+    places = {loc for t, _, loc in repeat if t.unit_id is None}
+    found: dict[CapaKey, Capa] = {}
+    for capa in s.scalars(select(Capa).where(
+            Capa.source.in_({f"repeat_{t.category}" for t, _, _ in repeat}),
+            Capa.topic.in_({topic for _, topic, _ in repeat}), Capa.state != "closed",
+            Capa.unit_id.in_(units) | (Capa.unit_id.is_(None) & Capa.location.in_(places)))
+            .order_by(Capa.id)):
+        found.setdefault(_capa_key(capa.source, capa.topic, capa.unit_id, capa.location),
+                         capa)
+    return found
+
+
 def _group(desk: Desk, s: Session, t: Ticket, topic: str, rows: list[Any],
            warned: dict[str, datetime]) -> dict[str, Any] | None:
     w = desk.config.warnings
@@ -156,7 +185,7 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str, rows: list[Any],
 
 
 def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
-            rows: list[Any]) -> dict[str, Any] | None:
+            rows: list[Any], capas: dict[CapaKey, Capa]) -> dict[str, Any] | None:
     if t.category not in ("complaint", "repair"):
         return None
     w = desk.config.warnings
@@ -170,10 +199,8 @@ def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
                     else r.unit_id is None and r.location == location)]
     if len(numbers) < w.repeat_count:
         return None
-    place = (Capa.unit_id == t.unit_id) if t.unit_id is not None \
-        else (Capa.location == location) & Capa.unit_id.is_(None)
-    capa = s.scalar(select(Capa).where(Capa.source == source, Capa.topic == topic, place,
-                                       Capa.state != "closed").limit(1))
+    slot = _capa_key(source, topic, t.unit_id, location)
+    capa = capas.get(slot)
     if capa is not None:  # the open corrective action gathers the new occurrence
         capa.tickets = [*capa.tickets, t.number]
         capa.history = [*capa.history, {"at": show(t.received_at, desk.tz), "by": "system",
@@ -181,7 +208,7 @@ def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
         return None
     from core.capa import open_capa
 
-    capa = open_capa(desk, s, source, topic, t, location, numbers)
+    capa = capas[slot] = open_capa(desk, s, source, topic, t, location, numbers)
     data = {"count": len(numbers), "threshold": w.repeat_count, "window": w.repeat_window,
             "tickets": numbers, "capa": capa.number, "unit": t.unit.code if t.unit else None,
             "location": location, "category": t.category}
