@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core import sla
@@ -43,10 +43,10 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
     for t in batch:
         topic = tax.classify(t.topic, t.summary)
         location = (t.location or "").strip()[:128] or None
-        s.add(TicketTopic(ticket_id=t.id, topic=topic, category=t.category,
-                          unit_id=t.unit_id, location=location, received_at=t.received_at))
         found.append((t, topic, location))
-    s.flush()
+    s.execute(insert(TicketTopic), [
+        {"ticket_id": t.id, "topic": topic, "category": t.category, "unit_id": t.unit_id,
+         "location": location, "received_at": t.received_at} for t, topic, location in found])
     checked = [x for x in found if x[1] != OTHER]
     warned = _warned(desk, s, checked)
     group_rows, repeat_rows = _recent(desk, s, checked, warned)

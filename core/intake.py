@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +27,8 @@ from core import clocks, permissions, reactions
 from core.errors import Conflict, DomainError, NotFound
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
 from core.plugins import notify
-from core.tickets import SYSTEM, _escalation_role, _record, classify_fields, reserve
-from core.times import FUTURE_TOLERANCE, parse_time, show
+from core.tickets import SYSTEM, _escalation_role, classify_fields, reserve
+from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
 from core.views import ticket_view
 
 if TYPE_CHECKING:
@@ -191,11 +191,13 @@ def _write(desk: Desk, batch: list[Prepared], results: list[Result | None]
         _number(s, desk, [t for _, t, _ in made])
         s.add_all([t for _, t, _ in made])
         s.flush()  # one INSERT per table for the whole batch
-        for p, t, met in made:
-            _first_events(s, p, t, met)
-        s.add_all([IdempotencyKey(key=p.key, request_hash=p.request_hash, ticket_id=t.id,
-                                  created_at=p.now) for p, t, _ in made if p.key])
-        s.flush()
+        # plain rows, one executemany each: nothing in the transaction needs them as objects
+        s.execute(insert(TicketEvent), [e for p, t, met in made
+                                        for e in _first_events(p, t, met)])
+        keys = [{"key": p.key, "request_hash": p.request_hash, "ticket_id": t.id,
+                 "created_at": p.now} for p, t, _ in made if p.key]
+        if keys:
+            s.execute(insert(IdempotencyKey), keys)
         reactions.after_intake(desk, s, [t for _, t, _ in made])  # topics, warnings...
         s.flush()
         history: dict[int, list[TicketEvent]] = defaultdict(list)
@@ -308,15 +310,23 @@ def _number(s: Session, desk: Desk, new: list[Ticket]) -> None:
         nxt[pre] += 1
 
 
-def _first_events(s: Session, p: Prepared, t: Ticket, met: list[str]) -> None:
+def _first_events(p: Prepared, t: Ticket, met: list[str]) -> list[dict[str, Any]]:
+    """The new ticket's `received` event, and `notified` / `resolved` where they apply."""
+    def event(kind: str, actor: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {"ticket_id": t.id, "kind": kind, "at": p.received, "actor": actor,
+                "data": {k: v for k, v in data.items() if v is not None},
+                "recorded_at": recorded}
+
+    recorded = utcnow()
     data = {k: p.fields[k] for k in ("channel", "category", "severity", "nature", "topic",
                                      "summary")}
-    _record(s, t, "received", p.received, t.owner.name,
-            data | {"unit": t.unit.code if t.unit else None, "location": t.location,
-                    "classified": p.note})
+    events = [event("received", t.owner.name, data | {
+        "unit": t.unit.code if t.unit else None, "location": t.location,
+        "classified": p.note})]
     if t.nature == "important":
-        _record(s, t, "notified", p.received, SYSTEM,
-                {"to": _escalation_role(t), "why": "important information (重要)"})
+        events.append(event("notified", SYSTEM, {"to": _escalation_role(t),
+                                                 "why": "important information (重要)"}))
     if p.answer is not None:
-        _record(s, t, "resolved", p.received, t.owner.name,
-                {"result": p.answer, "on_the_spot": True, "clocks_met": met})
+        events.append(event("resolved", t.owner.name,
+                            {"result": p.answer, "on_the_spot": True, "clocks_met": met}))
+    return events
