@@ -1,0 +1,143 @@
+"""Intake in batches (the HTTP service's group commit): each request answered on its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from core import hookimpl, tokens
+from core.api.app import create_app
+from core.config import Config
+from core.desk import Desk
+from core.errors import Conflict, DomainError, NotFound
+from core.intake import intake_many
+from core.intake_queue import IntakeQueue
+from core.models import Ticket, TicketEvent
+
+
+def ask(summary: str = "厨房水管漏水", **kw: Any) -> dict[str, Any]:
+    return {"category": "repair", "summary": summary, "unit": "1-1-502", "by": "王芳"} | kw
+
+
+def count(desk: Desk, model: type = Ticket) -> int:
+    with desk.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_bad_request_fails_alone(site: Desk) -> None:
+    results = intake_many(site, [ask(), ask(unit="9-9-999"), ask(summary=" "),
+                                 ask(category="奇怪"), ask(by="路人甲"), ask()])
+    errors = [(type(r), r.field) if isinstance(r, DomainError) else None for r in results]
+    assert errors == [None, (NotFound, "unit"), (DomainError, "summary"),
+                      (DomainError, "category"), (NotFound, "by"), None]
+    good = [r for r in results if isinstance(r, dict)]
+    assert [t["number"] for t in good] == ["GD-20261120-0001", "GD-20261120-0002"]
+    assert count(site) == 2
+
+
+def test_a_request_that_breaks_the_transaction_costs_the_others_nothing(site: Desk) -> None:
+    class Broken:
+        @hookimpl
+        def select_sla_policy(self, ticket: dict, clock: str, config: Any) -> str | None:
+            if ticket["summary"] == "boom":
+                raise RuntimeError("a plugin bug")
+            return None
+
+    site.pm.register(Broken())
+    results = intake_many(site, [ask(), ask("boom"), ask()])
+    assert isinstance(results[1], RuntimeError)
+    assert [r["summary"] for r in (results[0], results[2])] == ["厨房水管漏水"] * 2
+    assert count(site) == 2
+    assert count(site, TicketEvent) == 2  # nothing of the broken one was written
+
+
+def test_one_key_twice_in_a_batch_makes_one_ticket(site: Desk) -> None:
+    first, again, other = intake_many(site, [
+        ask(idempotency_key="call-1"), ask(idempotency_key="call-1"),
+        ask("别的事", idempotency_key="call-1")])
+    assert isinstance(first, dict) and isinstance(again, dict)
+    assert again["number"] == first["number"] and again.get("replayed")
+    assert isinstance(other, Conflict)
+    assert count(site) == 1
+
+
+def test_numbers_and_history_match_one_by_one(site: Desk) -> None:
+    made = intake_many(site, [
+        ask(), ask("电梯困人", category="complaint", severity="major"),
+        ask(answer="已告知", category="inquiry")])
+    assert [t["number"] for t in made] == [f"GD-20261120-000{i}" for i in (1, 2, 3)]
+    assert [[e["kind"] for e in t["events"]] for t in made] == [
+        ["received"], ["received", "notified"], ["received", "resolved"]]
+    assert made[2]["state"] == "resolved"
+    assert all(c["met_at"] for c in made[2]["clocks"])
+
+
+def test_the_queue_writes_concurrent_requests_together(site: Desk) -> None:
+    queue = IntakeQueue(site, idle=0.2)
+    futures = []
+    lock = threading.Lock()
+
+    def submit(i: int) -> None:
+        future = queue.submit(ask(f"第{i}号"))
+        with lock:
+            futures.append(future)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = {f.result(timeout=30)["number"] for f in futures}
+    assert len(numbers) == 24 and queue.requests == 24
+    assert queue.batches <= 24
+    time.sleep(0.5)  # idle: the writer thread ends ...
+    assert not queue._running
+    again = queue.submit(ask()).result(timeout=30)  # ... and starts again when needed
+    assert again["number"] == "GD-20261120-0025"
+
+
+def test_http_intakes_under_concurrency_each_get_their_ticket(site: Desk) -> None:
+    token = tokens.create(site, "王芳")["token"]
+    statuses: list[tuple[int, str]] = []
+
+    with TestClient(create_app(site)) as client:
+        def post(i: int) -> None:
+            body = {"category": "repair", "summary": f"第{i}号", "unit": "1-1-502"}
+            if i % 5 == 0:
+                body["unit"] = "9-9-999"  # some fail, alone
+            r = client.post("/tickets", json=body, headers={"Authorization": f"Bearer {token}"})
+            statuses.append((r.status_code, r.json().get("number", r.json().get("field"))))
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(s for s, _ in statuses) == [201] * 16 + [404] * 4
+    assert len({n for s, n in statuses if s == 201}) == 16
+    assert {n for s, n in statuses if s == 404} == {"unit"}
+
+
+def test_a_revocation_elsewhere_takes_effect_within_the_cache_time(site: Desk) -> None:
+    site.config = Config.model_validate({"service": {"token_cache_seconds": 0.3}})
+    row = tokens.create(site, "王芳")
+    assert tokens.authenticate(site, row["token"]) is not None
+    other = Desk(config=site.config, engine=site.engine, pm=site.pm)  # another process
+    tokens.revoke(other, row["id"])
+    assert tokens.authenticate(site, row["token"]) is not None  # still trusted, briefly
+    time.sleep(0.4)
+    assert tokens.authenticate(site, row["token"]) is None
+
+
+@pytest.mark.parametrize("seconds", [0])
+def test_no_token_cache_when_set_to_zero(site: Desk, seconds: float) -> None:
+    site.config = Config.model_validate({"service": {"token_cache_seconds": seconds}})
+    row = tokens.create(site, "王芳")
+    assert tokens.authenticate(site, row["token"]) is not None
+    tokens.revoke(Desk(config=site.config, engine=site.engine, pm=site.pm), row["id"])
+    assert tokens.authenticate(site, row["token"]) is None
