@@ -96,9 +96,10 @@ def _wrk(wrk: str, url: str, headers: dict[str, str], seconds: float) -> dict[st
                                      encoding="utf-8") as fh:
         fh.write(WRK_SCRIPT % (lua_bodies, lua_headers))
     try:
+        # --timeout as the Python client's: a slow answer counts in the latencies
         out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s",
-                              "-s", fh.name, url], check=True, capture_output=True,
-                             text=True).stdout
+                              "--timeout", "30s", "-s", fh.name, url], check=True,
+                             capture_output=True, text=True).stdout
     finally:
         os.unlink(fh.name)
     line = next(x for x in out.splitlines() if x.startswith('{"requests"'))
