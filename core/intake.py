@@ -50,7 +50,10 @@ def intake(desk: Desk, *, category: str, summary: str, severity: str | None = No
     With `idempotency_key`, the same key returns the ticket it first made (`replayed`
     is then true in the result) instead of a second ticket.
     """
-    request = {k: v for k, v in locals().items() if k in FIELDS}
+    request = {"category": category, "summary": summary, "severity": severity,
+               "channel": channel, "nature": nature, "topic": topic, "unit": unit,
+               "location": location, "reporter": reporter, "by": by, "at": at,
+               "answer": answer, "actor": actor, "idempotency_key": idempotency_key}
     result = intake_many(desk, [request])[0]
     if isinstance(result, Exception):
         raise result
@@ -84,21 +87,22 @@ def intake_many(desk: Desk, requests: list[dict[str, Any]],
     receipt time of a request without `at`. Notifications fire after the commit.
     """
     results: list[Result | None] = [None] * len(requests)
+    arrived = arrived or [None] * len(requests)
     ready: list[Prepared] = []
     for i, request in enumerate(requests):
         try:
-            ready.append(_prepare(desk, i, request, (arrived or [None] * len(requests))[i]))
-        except DomainError as exc:
+            ready.append(_prepare(desk, i, request, arrived[i]))
+        except Exception as exc:  # a bad request, or a plugin failing on it: this one only
             results[i] = exc
-    first_with_key: dict[str, int] = {}
+    keys: set[str] = set()
     later: list[Prepared] = []  # a key repeated inside the batch: answered after it commits
     batch = []
     for p in ready:
-        if p.key is not None and p.key in first_with_key:
+        if p.key is not None and p.key in keys:
             later.append(p)
         else:
             if p.key is not None:
-                first_with_key[p.key] = p.index
+                keys.add(p.key)
             batch.append(p)
     if batch:
         try:

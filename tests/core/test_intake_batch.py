@@ -56,6 +56,21 @@ def test_a_request_that_breaks_the_transaction_costs_the_others_nothing(site: De
     assert count(site, TicketEvent) == 2  # nothing of the broken one was written
 
 
+def test_a_plugin_failing_on_one_request_while_classifying_fails_it_alone(site: Desk) -> None:
+    class Fussy:
+        @hookimpl
+        def classify_ticket(self, ticket: dict, config: Any) -> dict | None:
+            if ticket["summary"] == "boom":
+                raise RuntimeError("a plugin bug")
+            return None
+
+    site.pm.register(Fussy(), name="fussy")
+    results = intake_many(site, [ask(), ask("boom"), ask()])
+    assert isinstance(results[1], RuntimeError)
+    assert isinstance(results[0], dict) and isinstance(results[2], dict)
+    assert count(site) == 2
+
+
 def test_one_key_twice_in_a_batch_makes_one_ticket(site: Desk) -> None:
     first, again, other = intake_many(site, [
         ask(idempotency_key="call-1"), ask(idempotency_key="call-1"),
