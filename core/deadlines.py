@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import webhooks
 from core.models import FollowupTask, SLAClock, Ticket, TicketEvent
 from core.plugins import notify
 from core.tickets import _escalation_role
@@ -91,8 +92,9 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
             cv = followup_clock(task, desk.tz) | extra
             out[hook].append({"number": task.ticket.number} | cv)
             calls.append((hook, tv, cv))
-    for hook, tv, cv in calls:
-        notify(desk, hook, ticket=tv, clock=cv)
+    with webhooks.held(desk):  # a pass's deliveries: one transaction
+        for hook, tv, cv in calls:
+            notify(desk, hook, ticket=tv, clock=cv)
     notify(desk, "deadlines_checked", now=now)  # plugins check their own clocks
     return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"]}
 

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clocks, permissions, reactions
+from core import clocks, permissions, reactions, webhooks
 from core.errors import Conflict, DomainError, NotFound
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
 from core.plugins import notify
@@ -114,8 +114,9 @@ def intake_many(desk: Desk, requests: list[dict[str, Any]],
                 for p in batch:
                     results[p.index] = _alone(desk, requests[p.index], p.now)
             created = []
-        for view in created:
-            notify(desk, "ticket_created", ticket=view)
+        with webhooks.held(desk):  # the batch's deliveries: one transaction
+            for view in created:
+                notify(desk, "ticket_created", ticket=view)
     for p in later:
         results[p.index] = _alone(desk, requests[p.index], p.now)
     return [r if r is not None else RuntimeError("request not processed") for r in results]

@@ -12,12 +12,15 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core import hookimpl, permissions
 from core.directory import get_staff
@@ -60,6 +63,7 @@ class WebhookPlugin:
         self.desk = desk
         self._subs: list[tuple[int, list[str]]] = []
         self._read_at = float("-inf")
+        self._held = threading.local()  # rows waiting for the end of a burst, per thread
 
     def _subscribers(self, event: str) -> list[int]:
         if time.monotonic() - self._read_at > self.CACHE_SECONDS:
@@ -73,16 +77,38 @@ class WebhookPlugin:
         """Re-read subscriptions on the next event (after a change in this process)."""
         self._read_at = float("-inf")
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Queue the deliveries of a burst of notifications (a batch of intakes, a watcher
+        pass) in one transaction at its end instead of one transaction each."""
+        if getattr(self._held, "rows", None) is not None:  # already inside a burst
+            yield
+            return
+        self._held.rows = []
+        try:
+            yield
+        finally:
+            rows, self._held.rows = self._held.rows, None
+            self._write(rows)
+
     def _enqueue(self, event: str, data: dict[str, Any]) -> None:
         targets = self._subscribers(event)
         if not targets:
             return
         now = self.desk.now()
-        with self.desk.write() as s:
-            for sub_id in targets:
-                s.add(WebhookDelivery(subscription_id=sub_id, event=event, status="pending",
-                                      payload={"event": event, "data": data},
-                                      attempts=0, next_attempt_at=now, created_at=now))
+        rows = [{"subscription_id": sub_id, "event": event, "status": "pending",
+                 "payload": {"event": event, "data": data}, "attempts": 0,
+                 "next_attempt_at": now, "created_at": now} for sub_id in targets]
+        held = getattr(self._held, "rows", None)
+        if held is not None:
+            held.extend(rows)
+        else:
+            self._write(rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self.desk.write() as s:
+                s.execute(insert(WebhookDelivery), rows)
 
     @hookimpl
     def ticket_created(self, ticket: dict[str, Any]) -> None:
@@ -129,6 +155,17 @@ def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None
         row = {"id": sub.id, "url": url, "events": list(events), "secret": secret}
     _forget(desk)
     return row
+
+
+@contextmanager
+def held(desk: Desk) -> Iterator[None]:
+    """`WebhookPlugin.held` for this desk's webhook plugin (a no-op without it)."""
+    plugin = desk.pm.get_plugin("core.webhooks")
+    if plugin is None:
+        yield
+        return
+    with plugin.held():
+        yield
 
 
 def _forget(desk: Desk) -> None:

@@ -156,3 +156,28 @@ def test_no_token_cache_when_set_to_zero(site: Desk, seconds: float) -> None:
     assert tokens.authenticate(site, row["token"]) is not None
     tokens.revoke(Desk(config=site.config, engine=site.engine, pm=site.pm), row["id"])
     assert tokens.authenticate(site, row["token"]) is None
+
+
+def test_a_batch_queues_its_webhooks_in_one_write(site: Desk) -> None:
+    from sqlalchemy import event
+
+    from core import webhooks
+    from core.models import WebhookDelivery
+
+    webhooks.subscribe(site, "http://127.0.0.1:9/hook", ["ticket_created"])
+    inserts: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO webhook_deliveries"):
+            inserts.append(statement)
+
+    event.listen(site.engine, "before_cursor_execute", seen)
+    try:
+        made = intake_many(site, [ask(f"第{i}号") for i in range(5)])
+    finally:
+        event.remove(site.engine, "before_cursor_execute", seen)
+    assert len(inserts) == 1
+    with site.sessions() as s:
+        payloads = [d.payload for d in s.scalars(select(WebhookDelivery))]
+    assert sorted(p["data"]["ticket"]["number"] for p in payloads) == \
+        sorted(t["number"] for t in made)
