@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.calendar import WorkingCalendar
 from core.errors import ConfigError
@@ -167,11 +174,28 @@ class TicketsSection(_Strict):
         default_factory=lambda: ["inquiry", "suggestion", "issue_report", "other"])
 
 
-class PluginsSection(_Strict):
+class PluginsSection(BaseModel):
+    """`[plugins]`; each `[plugins.<name>]` table holds a plugin's settings, validated by
+    the model it declares (`register_config`) once the plugins are loaded."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     #: names of plugins to load; empty means every installed plugin
     enabled: list[str] = Field(default_factory=list)
     #: a folder of site plugins (*.py files) loaded on top of the installed ones
     dir: str | None = None
+
+    @model_validator(mode="after")
+    def _tables_only(self) -> PluginsSection:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise ValueError(f"unknown key {name!r}; a plugin's settings go in a "
+                                 f"[plugins.{name}] table")
+        return self
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """The `[plugins.<name>]` tables, by name."""
+        return dict(self.model_extra or {})
 
 
 class ServiceSection(_Strict):

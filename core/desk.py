@@ -72,6 +72,17 @@ class Desk:
         return db.make_sessions(self.engine)
 
     @cached_property
+    def plugin_settings(self) -> dict[str, Any]:
+        """Every plugin's validated settings (`register_config`), by name."""
+        from core.plugins import plugin_settings
+
+        return plugin_settings(self.pm, self.config.plugins.tables())
+
+    def settings(self, name: str) -> Any:
+        """The settings a plugin declared as `name`, from `[plugins.<name>]` or defaults."""
+        return self.plugin_settings[name]
+
+    @cached_property
     def categories(self) -> Vocabulary:
         return categories(self.pm)
 
@@ -104,4 +115,5 @@ class Desk:
         pm = make_plugin_manager(config.plugins.enabled or None, config.plugins.dir)
         desk = cls(config=config, engine=db.make_engine(db.database_url(db_url)), pm=pm)
         desk.models()
+        desk.plugin_settings  # noqa: B018 - a bad [plugins.<name>] value stops the site here
         return desk

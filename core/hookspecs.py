@@ -44,6 +44,18 @@ def register_routes(router: Any) -> None:
 
 
 @hookspec
+def register_config(register: Any) -> None:
+    """Declare the plugin's settings: `register(name, model)` with a pydantic model whose
+    fields all have defaults.
+
+    A site sets them in `propdesk.toml` under `[plugins.<name>]`; they are validated when
+    the site is opened, a bad value stopping with one line (`plugins.archives.loan_days:
+    ...`), and read with `desk.settings("<name>")`. A `[plugins.<name>]` table that no
+    installed plugin declares is refused the same way.
+    """
+
+
+@hookspec
 def register_models(register: Any) -> None:
     """Declare the plugin's tables: `register(model_class)` for each model on `core.models.Base`.
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
+from pydantic import BaseModel, ValidationError
 
 from core import hookspecs
 from core.labels import Vocabulary
@@ -91,6 +92,32 @@ def categories(pm: pluggy.PluginManager) -> Vocabulary:
     pm.hook.register_categories(register=lambda code, zh, en, aliases=(): vocab.add(
         code, zh, en, aliases))
     return vocab
+
+
+def plugin_settings(pm: pluggy.PluginManager, tables: dict[str, dict[str, Any]]
+                    ) -> dict[str, BaseModel]:
+    """Each plugin's declared settings (`register_config`), validated from its
+    `[plugins.<name>]` table; one line naming the key when a value is wrong."""
+    from core.errors import ConfigError
+
+    models: dict[str, type[BaseModel]] = {}
+    pm.hook.register_config(register=lambda name, model: models.__setitem__(name, model))
+    for name in tables:
+        if name not in models:
+            known = ", ".join(sorted(models)) or "none"
+            raise ConfigError(f"plugins.{name}", f"no plugin takes settings named {name!r} "
+                              f"(plugins with settings: {known})")
+    out: dict[str, BaseModel] = {}
+    for name, model in models.items():
+        try:
+            out[name] = model.model_validate(tables.get(name, {}))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(["plugins", name, *(str(p) for p in err["loc"])])
+            msg = "unknown key" if err["type"] == "extra_forbidden" else \
+                err["msg"].removeprefix("Value error, ")
+            raise ConfigError(loc, msg) from None
+    return out
 
 
 def collect(hook: Callable[..., Any]) -> list[Any]:

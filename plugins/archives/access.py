@@ -106,7 +106,7 @@ def decide(desk: Desk, request_id: int, *, approve: bool, actor: str | None,
         req.status = "approved" if approve else "refused"
         req.decided_by, req.decided_at = staff.name, moment
         if approve and req.purpose == "loan":
-            req.due_back = moment + timedelta(days=settings.loan_days())
+            req.due_back = moment + timedelta(days=settings.loan_days(desk))
         return request_view(desk, s, req)
 
 

@@ -17,6 +17,13 @@ log = logging.getLogger("propdesk.archives")
 
 
 @hookimpl
+def register_config(register: Any) -> None:
+    from plugins.archives.settings import ArchiveSettings
+
+    register("archives", ArchiveSettings)
+
+
+@hookimpl
 def register_models(register: Any) -> None:
     for model in MODELS:
         register(model)

@@ -39,7 +39,7 @@ def change_household(desk: Desk, ref: str, reason: str, actor: str | None = None
     """A sale or move-out: the file becomes a former household's, with a retention date."""
     reason = settings.CHANGES.parse(reason)
     moment = when(desk, at)
-    years = settings.retention_years()
+    years = settings.retention_years(desk)
     with desk.write() as s:
         require_keeper(s, actor, "record a household change")
         found = find_file(s, ref)

@@ -63,7 +63,7 @@ def _file_for_unit(desk: Desk, s: Session, code: str, at: datetime,
     unit = get_unit(s, parse_unit_code(code)[0])
     found = s.scalar(select(ArchiveFile).where(ArchiveFile.unit_id == unit.id))
     if found is None:
-        found = ArchiveFile(number=settings.file_number(desk.config.site.code, unit.code),
+        found = ArchiveFile(number=settings.file_number(desk, unit.code),
                             unit_id=unit.id, status="current", importance=importance,
                             opened_at=at, legal_hold=False)
         s.add(found)

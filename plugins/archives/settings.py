@@ -1,12 +1,16 @@
-"""Archive vocabularies and settings: environment variables over defaults (no core config).
+"""Archive vocabularies and settings.
 
-`PROPDESK_ARCHIVE_NUMBER_FORMAT` — file number format, fields {site} {building} {entrance}
-{room} {unit}; default `{site}-{building}-{entrance}-{room}` (GD-3-1-502).
-`PROPDESK_ARCHIVE_DIR` — the content store folder; default `archive_store/` next to a
-SQLite database file (the working directory for a server database).
-`PROPDESK_ARCHIVE_RETENTION` — years kept after a household changes, by importance, e.g.
-`general=5,important=10` (defaults below; `permanent` files are never due).
-`PROPDESK_ARCHIVE_LOAN_DAYS` — days a loan may run before it is overdue (default 7).
+Settings come from `[plugins.archives]` in propdesk.toml (declared with the core's
+`register_config` hook and validated when the site opens); an environment variable, when
+set, overrides the file (handy for one deployment):
+
+- `number_format` (`PROPDESK_ARCHIVE_NUMBER_FORMAT`): file numbers from {site} {building}
+  {entrance} {room} {unit}; default `{site}-{building}-{entrance}-{room}` (GD-3-1-502).
+- `store_dir` (`PROPDESK_ARCHIVE_DIR`): the content store; default `archive_store/` next
+  to a SQLite database file, else in the working folder.
+- `retention` (`PROPDESK_ARCHIVE_RETENTION=general=5,important=10`): years a former
+  household's file is kept, by importance; permanent files are never due.
+- `loan_days` (`PROPDESK_ARCHIVE_LOAN_DAYS`): days a loan runs before it is overdue (7).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.errors import DomainError
 from core.labels import Vocabulary
@@ -52,21 +58,58 @@ EXPECTED_KINDS = ("household", "move_in")
 FILED_CATEGORIES = frozenset({"complaint", "repair", "paid_service"})
 
 
-def number_format() -> str:
-    return os.environ.get("PROPDESK_ARCHIVE_NUMBER_FORMAT") or DEFAULT_FORMAT
+class ArchiveSettings(BaseModel):
+    """`[plugins.archives]` in propdesk.toml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number_format: str = DEFAULT_FORMAT
+    store_dir: str | None = None
+    retention: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RETENTION))
+    loan_days: int = Field(DEFAULT_LOAN_DAYS, ge=1)
+
+    @field_validator("number_format")
+    @classmethod
+    def _formats(cls, value: str) -> str:
+        _format(value, "1-1-101", "GD")
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _known(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, years in value.items():
+            if key not in DEFAULT_RETENTION or years < 1:
+                raise ValueError(f"use general and important, each at least 1 year, not "
+                                 f"{key} = {years}")
+        return DEFAULT_RETENTION | value
 
 
-def file_number(site: str, unit_code: str) -> str:
+def _settings(desk: Desk) -> ArchiveSettings:
+    return desk.settings("archives")
+
+
+def _format(fmt: str, unit_code: str, site: str) -> str:
     building, entrance, room = unit_code.split("-")
     try:
-        return number_format().format(site=site, building=building, entrance=entrance,
-                                      room=room, unit=unit_code)
+        return fmt.format(site=site, building=building, entrance=entrance, room=room,
+                          unit=unit_code)
     except (KeyError, IndexError, ValueError) as exc:
-        raise DomainError("PROPDESK_ARCHIVE_NUMBER_FORMAT", f"bad format: {exc}") from None
+        raise ValueError(f"bad format {fmt!r}: {exc}") from None
 
 
-def retention_years() -> dict[str, int]:
-    years = dict(DEFAULT_RETENTION)
+def number_format(desk: Desk) -> str:
+    return os.environ.get("PROPDESK_ARCHIVE_NUMBER_FORMAT") or _settings(desk).number_format
+
+
+def file_number(desk: Desk, unit_code: str) -> str:
+    try:
+        return _format(number_format(desk), unit_code, desk.config.site.code)
+    except ValueError as exc:
+        raise DomainError("number_format", str(exc)) from None
+
+
+def retention_years(desk: Desk) -> dict[str, int]:
+    years = dict(_settings(desk).retention)
     raw = os.environ.get("PROPDESK_ARCHIVE_RETENTION", "")
     for part in filter(None, (p.strip() for p in raw.split(","))):
         key, _, value = part.partition("=")
@@ -77,18 +120,21 @@ def retention_years() -> dict[str, int]:
     return years
 
 
-def loan_days() -> int:
-    raw = os.environ.get("PROPDESK_ARCHIVE_LOAN_DAYS", str(DEFAULT_LOAN_DAYS))
+def loan_days(desk: Desk) -> int:
+    raw = os.environ.get("PROPDESK_ARCHIVE_LOAN_DAYS")
+    if raw is None:
+        return _settings(desk).loan_days
     if not raw.isdigit() or int(raw) < 1:
         raise DomainError("PROPDESK_ARCHIVE_LOAN_DAYS", "a whole number of days, at least 1")
     return int(raw)
 
 
 def store_dir(desk: Desk) -> Path:
-    """The store folder: the environment, else beside the SQLite file, else ./archive_store."""
-    env = os.environ.get("PROPDESK_ARCHIVE_DIR")
-    if env:
-        return Path(env)
+    """The store folder: the environment, the settings, else beside the SQLite file, else
+    ./archive_store."""
+    chosen = os.environ.get("PROPDESK_ARCHIVE_DIR") or _settings(desk).store_dir
+    if chosen:
+        return Path(chosen)
     url = desk.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).resolve().parent / "archive_store"

@@ -287,6 +287,42 @@ def test_hook_register_migrations(db_url: str, clock: Clock, tmp_path: Path) -> 
     assert "lockers" not in sa_inspect(d.engine).get_table_names()
 
 
+def test_hook_register_config(db_url: str, clock: Clock,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin declares its settings; propdesk.toml sets them under [plugins.<name>]."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from core.config import parse_config
+    from core.errors import ConfigError
+
+    monkeypatch.setenv("PROPDESK_LOAD_PLUGINS", "")
+
+    class LiftSettings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        contractor: str = "迅达"
+        visits_per_month: int = Field(2, ge=1)
+
+    class Lifts:
+        @hookimpl
+        def register_config(self, register: Any) -> None:
+            register("lifts", LiftSettings)
+
+    def desk_with(toml: dict[str, Any]) -> Desk:
+        pm = make_plugin_manager()
+        pm.register(Lifts())
+        return make_desk(db_url, clock, config=parse_config(toml), pm=pm)
+
+    assert desk_with({}).settings("lifts") == LiftSettings()
+    chosen = desk_with({"plugins": {"lifts": {"visits_per_month": 4}}}).settings("lifts")
+    assert (chosen.contractor, chosen.visits_per_month) == ("迅达", 4)
+    for toml, field in [({"lifts": {"visits_per_month": 0}}, "plugins.lifts.visits_per_month"),
+                        ({"lifts": {"colour": "red"}}, "plugins.lifts.colour"),
+                        ({"boilers": {"x": 1}}, "plugins.boilers")]:
+        with pytest.raises(ConfigError) as err:
+            desk_with({"plugins": toml}).plugin_settings  # noqa: B018
+        assert err.value.field == field
+
+
 def test_hook_register_models(db_url: str, clock: Clock,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A plugin's model joins the shared metadata; a model off that metadata is refused."""

@@ -28,6 +28,35 @@ def test_number_format_from_the_environment(arch: Desk, monkeypatch: pytest.Monk
     assert service.open_file(arch, "2-1-301")["number"] == "GD021301"
 
 
+def test_settings_from_propdesk_toml(arch: Desk, run, tmp_path: Path) -> None:
+    """[plugins.archives] in the site file; a bad value stops the site with one line."""
+    from core.config import parse_config
+    from core.errors import ConfigError
+    from plugins.archives import settings
+
+    arch.config = parse_config({"plugins": {"archives": {
+        "number_format": "{site}/{building}-{room}", "loan_days": 3,
+        "retention": {"important": 15}}}})
+    arch.__dict__.pop("plugin_settings", None)  # re-read, as a new process would
+    assert service.open_file(arch, "2-1-301")["number"] == "GD/2-301"
+    assert settings.loan_days(arch) == 3
+    assert settings.retention_years(arch) == {"general": 5, "important": 15}
+    for bad, field in [({"number_format": "{flat}"}, "plugins.archives.number_format"),
+                       ({"loan_days": 0}, "plugins.archives.loan_days"),
+                       ({"retention": {"forever": 1}}, "plugins.archives.retention")]:
+        arch.config = parse_config({"plugins": {"archives": bad}})
+        arch.__dict__.pop("plugin_settings", None)
+        with pytest.raises(ConfigError) as err:
+            arch.settings("archives")
+        assert err.value.field == field
+    toml = tmp_path / "propdesk.toml"
+    toml.write_text("[plugins.archives]\nloan_days = 0\n", encoding="utf-8")
+    result = run("--config", str(toml), "archive", "list")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1].startswith(
+        "error: plugins.archives.loan_days:")
+
+
 def test_documents_are_listed_by_kind_in_time_order(arch: Desk, tmp_path: Path,
                                                     store_dir: Path) -> None:
     service.open_file(arch, "1-1-502", actor="孙丽")
