@@ -9,6 +9,7 @@ Every warning is stored once (`alerts`) and announced through `warning_raised`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -87,9 +88,16 @@ def _warned(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
     return {topic: at for topic, at in rows if topic is not None}
 
 
+Place = tuple[str, str, int | None, str | None]  # topic, category, unit or location
+
+
+def _place(topic: str, category: str, unit_id: int | None, location: str | None) -> Place:
+    return (topic, category, unit_id, location if unit_id is None else None)
+
+
 def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]],
-            warned: dict[str, datetime]) -> tuple[list[Any], list[Any]]:
-    """Topic rows the checks of `checked` may count: (group rows, repeat rows).
+            warned: dict[str, datetime]) -> tuple[list[Any], dict[Place, list[Any]]]:
+    """Topic rows the checks of `checked` may count: group rows, and repeat rows by place.
 
     A topic warned within the group window of every ticket on it needs no counting."""
     w = desk.config.warnings
@@ -102,7 +110,7 @@ def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
     repeat = [(t, topic, loc) for t, topic, loc in checked
               if t.category in ("complaint", "repair") and (t.unit_id is not None or loc)]
     group_rows: list[Any] = []
-    repeat_rows: list[Any] = []
+    repeat_rows: dict[Place, list[Any]] = defaultdict(list)
     if group:
         group_rows = list(s.execute(select(*cols).join(
             Ticket, Ticket.id == TicketTopic.ticket_id).where(
@@ -115,7 +123,7 @@ def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
         span = sla.Duration.parse(w.repeat_window).wall
         units = {t.unit_id for t, _, _ in repeat if t.unit_id is not None}
         places = {loc for t, _, loc in repeat if t.unit_id is None}
-        repeat_rows = list(s.execute(select(*cols).join(
+        for row in s.execute(select(*cols).join(
             Ticket, Ticket.id == TicketTopic.ticket_id).where(
             TicketTopic.topic.in_({topic for _, topic, _ in repeat}),
             TicketTopic.category.in_({t.category for t, _, _ in repeat}),
@@ -123,7 +131,8 @@ def _recent(desk: Desk, s: Session, checked: list[tuple[Ticket, str, str | None]
             TicketTopic.received_at <= max(t.received_at for t, _, _ in repeat),
             TicketTopic.unit_id.in_(units) | (TicketTopic.unit_id.is_(None)
                                               & TicketTopic.location.in_(places)))
-            .order_by(TicketTopic.ticket_id)))
+                .order_by(TicketTopic.ticket_id)):
+            repeat_rows[_place(row.topic, row.category, row.unit_id, row.location)].append(row)
     return group_rows, repeat_rows
 
 
@@ -185,7 +194,8 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str, rows: list[Any],
 
 
 def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
-            rows: list[Any], capas: dict[CapaKey, Capa]) -> dict[str, Any] | None:
+            rows: dict[Place, list[Any]], capas: dict[CapaKey, Capa]
+            ) -> dict[str, Any] | None:
     if t.category not in ("complaint", "repair"):
         return None
     w = desk.config.warnings
@@ -193,10 +203,8 @@ def _repeat(desk: Desk, s: Session, t: Ticket, topic: str, location: str | None,
     since = t.received_at - sla.Duration.parse(w.repeat_window).wall
     if t.unit_id is None and not location:
         return None
-    numbers = [r.number for r in rows if r.topic == topic and r.category == t.category
-               and r.ticket_id <= t.id and since < r.received_at <= t.received_at
-               and (r.unit_id == t.unit_id if t.unit_id is not None
-                    else r.unit_id is None and r.location == location)]
+    numbers = [r.number for r in rows.get(_place(topic, t.category, t.unit_id, location), ())
+               if r.ticket_id <= t.id and since < r.received_at <= t.received_at]
     if len(numbers) < w.repeat_count:
         return None
     slot = _capa_key(source, topic, t.unit_id, location)
