@@ -63,6 +63,11 @@ class Desk:
         return IntakeQueue(self, max_batch=self.config.service.intake_batch)
 
     @cached_property
+    def heartbeats(self) -> dict[str, tuple[float, datetime | None]]:
+        """Background loops of this process: name → (interval s, last good pass)."""
+        return {}
+
+    @cached_property
     def token_cache(self) -> dict[str, tuple[float, Any]]:
         """API tokens recently found live: digest → (when, staff); see `core.tokens`."""
         return {}

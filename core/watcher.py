@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core import deadlines, webhooks
+from core.times import utcnow
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -15,11 +16,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("propdesk.watcher")
 
 
-def every(seconds: float, stop: threading.Event, work: Callable[[], Any], name: str) -> None:
-    """Run `work` every `seconds` until `stop`; a failing pass is logged, never fatal."""
+def every(seconds: float, stop: threading.Event, work: Callable[[], Any], name: str,
+          beat: Callable[[], None] | None = None) -> None:
+    """Run `work` every `seconds` until `stop`; a failing pass is logged, never fatal.
+    `beat` is called after each pass that succeeded (the health check reads it)."""
     while not stop.is_set():
         try:
             work()
+            if beat is not None:
+                beat()
         except Exception:  # the next pass tries again
             log.exception("%s pass failed", name)
         stop.wait(seconds)
@@ -33,8 +38,13 @@ def start_background(desk: Desk, stop: threading.Event) -> list[threading.Thread
     ]
     threads = []
     for name, interval, work in loops:
-        thread = threading.Thread(target=every, args=(interval, stop, work, name), name=name,
-                                  daemon=True)
+        desk.heartbeats[name] = (interval, None)
+
+        def beat(name: str = name, interval: float = interval) -> None:
+            desk.heartbeats[name] = (interval, utcnow())
+
+        thread = threading.Thread(target=every, args=(interval, stop, work, name, beat),
+                                  name=name, daemon=True)
         thread.start()
         threads.append(thread)
     return threads

@@ -6,14 +6,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from core import directory, tokens
 from core.api.deps import DeskDep, StaffDep, require_roles
 from core.api.schemas import Body, StaffIn, UnitIn
+from core.desk import Desk
 from core.errors import DomainError
 from core.models import Staff
 from core.permissions import check, redact
 from core.plugins import plugin_list
+from core.times import show, utcnow
 
 router = APIRouter(tags=["site 项目"])
 
@@ -21,6 +26,33 @@ router = APIRouter(tags=["site 项目"])
 class TokenIn(Body):
     staff: str
     label: str | None = None
+
+
+@router.get("/health", responses={503: {"description": "database or watcher down"}})
+async def health(desk: DeskDep) -> JSONResponse:
+    """For monitors and load balancers (no token): 200 when the database answers and the
+    background loops have run lately, 503 naming what is wrong otherwise."""
+    problems: dict[str, str] = {}
+    try:
+        await run_in_threadpool(_ping, desk)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        problems["database"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    now = utcnow()
+    loops = {}
+    for name, (interval, last) in desk.heartbeats.items():
+        loops[name] = show(last, desk.tz)
+        if last is None or (now - last).total_seconds() > 3 * interval + 60:
+            problems[name] = "no successful pass lately" if last else "no successful pass yet"
+    queue = desk.__dict__.get("intake_queue")
+    body = {"status": "degraded" if problems else "ok", "problems": problems,
+            "background": loops, "intake": {"batches": queue.batches if queue else 0,
+                                            "requests": queue.requests if queue else 0}}
+    return JSONResponse(body, status_code=503 if problems else 200)
+
+
+def _ping(desk: Desk) -> None:
+    with desk.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 @router.get("/units")

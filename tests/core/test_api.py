@@ -291,3 +291,30 @@ def test_two_watchers_record_each_breach_once(db_url: str, clock: Clock) -> None
         assert len(breaches) == len(set(breaches)) and "reply" in breaches  # recorded once
     for d in [first, *desks]:
         d.engine.dispose()
+
+
+def test_health_for_monitors(site: Desk) -> None:
+    from datetime import timedelta
+
+    from core import db
+    from core.times import utcnow
+
+    with TestClient(create_app(site, background=True)) as client:
+        for _ in range(100):  # both loops make a first pass at start
+            if all(last for _, last in site.heartbeats.values()):
+                break
+            time.sleep(0.05)
+        r = client.get("/health")  # no token: load balancers probe without one
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["status"] == "ok" and body["problems"] == {}
+        assert set(body["background"]) == {"sla-watcher", "webhook-sender"}
+        site.heartbeats["sla-watcher"] = (30.0, utcnow() - timedelta(hours=1))
+        r = client.get("/health")
+        assert r.status_code == 503
+        assert r.json()["problems"] == {"sla-watcher": "no successful pass lately"}
+    down = Desk(config=site.config, engine=db.make_engine("sqlite:////nonexistent/x/y.db"),
+                pm=site.pm)
+    with TestClient(create_app(down)) as client:
+        r = client.get("/health")
+        assert r.status_code == 503 and "database" in r.json()["problems"]
