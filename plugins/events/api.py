@@ -41,6 +41,10 @@ class ApproveIn(_In):
     override: str | None = Field(None, max_length=500)
 
 
+class CallOffIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class SessionIn(_In):
     starts_at: str
     capacity: int
@@ -87,6 +91,13 @@ def add_routes(router: APIRouter) -> None:
     def approve(event_id: int, body: ApproveIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
         return service.approve(desk, event_id, actor=staff.name, at=_at(desk, body),
                                override=body.override)
+
+    @r.post("/{event_id}/call-off")
+    def call_off(event_id: int, body: CallOffIn, desk: DeskDep,
+                 staff: Leads) -> dict[str, Any]:
+        """Call off the whole event: seats cancelled, households told."""
+        return registration.cancel_event(desk, event_id, reason=body.reason,
+                                         actor=staff.name, at=_at(desk, body))
 
     @r.post("/{event_id}/sessions", status_code=201)
     def add_session(event_id: int, body: SessionIn, desk: DeskDep,

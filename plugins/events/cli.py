@@ -110,6 +110,21 @@ def approve(ctx: Context, event_id: int, override: str | None, at: str | None,
     _out(view, as_json, f"event {event_id}: approved by {view['approved_by']}")
 
 
+@events.command("call-off")
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True, help="Why (e.g. 台风预警 typhoon warning).")
+@AT
+@JSON
+@pass_ctx
+def call_off(ctx: Context, event_id: int, reason: str, at: str | None, as_json: bool) -> None:
+    """Call off a whole event: every seat cancelled, every household told (supervisor or
+    manager, with --as)."""
+    view = registration.cancel_event(ctx.desk, event_id, reason=reason, actor=ctx.actor,
+                                     at=_at(ctx, at))
+    _out(view, as_json, f"event {event_id}: called off by {view['cancelled_by']}; "
+                        f"{view['households_told']} registration(s) cancelled and told")
+
+
 @events.command("session")
 @click.argument("event_id", type=int)
 @click.option("--starts", required=True, metavar="TIME")

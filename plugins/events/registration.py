@@ -30,7 +30,8 @@ ACTIVE = ("confirmed", "waiting", "attended", "no_show")
 KINDS = {"confirmed": "报名成功 / registration confirmed",
          "waiting": "已进入候补 / on the waiting list",
          "promoted": "候补转正 / promoted from the waiting list",
-         "reminder": "活动提醒 / reminder", "survey": "满意度调查 / satisfaction survey"}
+         "reminder": "活动提醒 / reminder", "survey": "满意度调查 / satisfaction survey",
+         "cancelled": "活动取消 / event cancelled"}
 
 
 def _locked_session(s: Session, session_id: int) -> tuple[EventSession, Event]:
@@ -118,6 +119,37 @@ def cancel(desk: Desk, reg_id: int, *, at: datetime) -> dict[str, Any]:
                 _notice(s, desk.tz, "promoted", event, session, first,
                         s.get_one(Unit, first.unit_id), at)
     return registration_view(desk, reg_id)
+
+
+def cancel_event(desk: Desk, event_id: int, *, reason: str, actor: str | None,
+                 at: datetime) -> dict[str, Any]:
+    """Call off a proposed or approved event (a supervisor or manager, with a reason): every
+    seat and waiting place is cancelled and each household gets a notice, in one
+    transaction. The event then leaves the plan's counts and the seasonal report."""
+    from plugins.events.service import _approver, event_view, get_event
+
+    if not reason or not reason.strip():
+        raise DomainError("reason", "say why the event is called off (e.g. 台风预警)")
+    with desk.write() as s:
+        event = get_event(s, event_id)
+        if event.status not in ("proposed", "approved"):
+            raise DomainError("event", f"event {event_id} is {event.status}")
+        who = _approver(s, actor)
+        if event.starts_at <= at and event.status == "approved":
+            raise DomainError("at", f"event {event_id} began at "
+                              f"{show(event.starts_at, desk.tz)}; close it instead")
+        live = s.execute(select(Registration, EventSession, Unit)
+                         .join(EventSession, EventSession.id == Registration.session_id)
+                         .join(Unit, Unit.id == Registration.unit_id)
+                         .where(EventSession.event_id == event.id,
+                                Registration.status.in_(("confirmed", "waiting")))
+                         .order_by(Registration.id)).all()
+        for reg, session, unit in live:
+            reg.status, reg.changed_at = "cancelled", at
+            _notice(s, desk.tz, "cancelled", event, session, reg, unit, at)
+        event.status, event.cancelled_by, event.cancelled_at = "cancelled", who, at
+        event.cancel_reason = reason.strip()
+    return event_view(desk, event_id) | {"households_told": len(live)}
 
 
 def check_in(desk: Desk, reg_id: int, *, at: datetime) -> dict[str, Any]:

@@ -266,4 +266,5 @@ def event_view(desk: Desk, event_id: int) -> dict[str, Any]:
                 "per_household": e.per_household, "waitlist": e.waitlist, "status": e.status,
                 "approved_by": e.approved_by, "approved_at": show(e.approved_at, tz),
                 "override_reason": e.override_reason, "summary": e.summary,
-                "sessions": sessions}
+                "cancelled_by": e.cancelled_by, "cancelled_at": show(e.cancelled_at, tz),
+                "cancel_reason": e.cancel_reason, "sessions": sessions}

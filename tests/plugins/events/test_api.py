@@ -55,3 +55,18 @@ def test_event_routes(api, site: Desk) -> None:
     assert cover["participants"] == 0 and cover["large"] is True
     report = client.get("/events/reports/2026/winter", headers=keys["陈静"]).json()
     assert [e["title"] for e in report["events"]] == ["便民服务日"]
+
+
+def test_call_off_route(api, site: Desk) -> None:
+    from tests.plugins.events.conftest import approved_event
+
+    client, keys = api
+    eid = approved_event(site)["id"]
+    body = {"reason": "台风预警", "at": "2026-11-21 09:00"}
+    assert client.post(f"/events/{eid}/call-off", json=body,
+                       headers=keys["王芳"]).status_code == 403
+    r = client.post(f"/events/{eid}/call-off", json={"reason": ""}, headers=keys["刘洋"])
+    assert r.status_code == 422 and r.json()["field"] == "reason"
+    r = client.post(f"/events/{eid}/call-off", json=body, headers=keys["刘洋"])
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["cancel_reason"]) == ("cancelled", "台风预警")

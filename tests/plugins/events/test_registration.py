@@ -116,3 +116,34 @@ def test_capacity_holds_under_concurrent_registrations(site: Desk, units: list[s
     assert sorted(map(str, results)) == ["confirmed"] * 30 + ["waiting"] * 10
     seats = service.event_view(site, event["id"])["sessions"][0]
     assert (seats["confirmed"], seats["waiting"]) == (30, 10)
+
+
+def test_calling_off_an_event_cancels_every_seat_and_tells_every_household(
+        site: Desk, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.cli.main import cli
+    from plugins.events import hooks
+
+    monkeypatch.setattr(cli, "commands", dict(cli.commands))
+    hooks.register_commands(cli)
+    session = approved_event(site, capacity=2)["sessions"][0]["id"]
+    for unit in ("1-1-101", "1-1-502", "2-1-301"):  # two seats and one waiting
+        registration.register(site, session, unit=unit, channel="电话", at=AT)
+    with pytest.raises(DomainError) as nobody:
+        registration.cancel_event(site, 1, reason="台风预警", actor="王芳", at=AT)
+    assert nobody.value.field == "actor"  # front desk may not call off an event
+    with pytest.raises(DomainError) as why:
+        registration.cancel_event(site, 1, reason=" ", actor="刘洋", at=AT)
+    assert why.value.field == "reason"
+    view = registration.cancel_event(site, 1, reason="台风预警", actor="刘洋",
+                                     at=t("2026-11-22 08:00"))
+    assert (view["status"], view["cancelled_by"], view["cancel_reason"],
+            view["households_told"]) == ("cancelled", "刘洋", "台风预警", 3)
+    assert view["sessions"][0]["confirmed"] == view["sessions"][0]["waiting"] == 0
+    told = [(n["unit"], n["kind"]) for n in registration.notices(site)
+            if n["kind"] == "cancelled"]
+    assert told == [("1-1-101", "cancelled"), ("1-1-502", "cancelled"),
+                    ("2-1-301", "cancelled")]
+    with pytest.raises(DomainError):
+        registration.register(site, session, unit="1-1-101", channel="电话", at=AT)
+    again = run("--as", "刘洋", "events", "call-off", "1", "--reason", "再次")
+    assert again.exit_code == 2 and "cancelled" in again.output
