@@ -71,6 +71,11 @@ class ApproveIn(_In):
     at: str | None = None
 
 
+class WithdrawIn(_In):
+    reason: str = Field(..., max_length=500)
+    at: str | None = None
+
+
 class LockIn(_In):
     outcome: str = Field(..., max_length=16)
     note: str = Field(..., max_length=500)
@@ -140,6 +145,14 @@ def approve_loss(loss_id: int, body: ApproveIn, desk: DeskDep, staff: StaffDep
                  ) -> dict[str, Any]:
     return losses.approve_loss(desk, loss_id, accountable=body.accountable, note=body.note,
                                actor=staff.name, at=body.at)
+
+
+@router.post("/losses/{loss_id}/withdraw")
+def withdraw_loss(loss_id: int, body: WithdrawIn, desk: DeskDep, staff: StaffDep
+                  ) -> dict[str, Any]:
+    """The key turned up before the site manager's approval."""
+    return losses.withdraw_loss(desk, loss_id, reason=body.reason, actor=staff.name,
+                                at=body.at)
 
 
 @router.post("/losses/{loss_id}/lock-change")

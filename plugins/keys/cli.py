@@ -312,6 +312,19 @@ def loss_approve(ctx: Context, loss_id: int, accountable: str, note: str | None,
     _out(as_json, view, _loss_line(view))
 
 
+@loss.command("withdraw")
+@click.argument("loss_id", type=int)
+@click.option("--reason", required=True, help="Where the key turned up.")
+@AT
+@JSON
+@pass_ctx
+def loss_withdraw(ctx: Context, loss_id: int, reason: str, at: str | None,
+                  as_json: bool) -> None:
+    """The key turned up before the approval: withdraw the report."""
+    view = losses.withdraw_loss(ctx.desk, loss_id, reason=reason, actor=ctx.actor, at=at)
+    _out(as_json, view, _loss_line(view))
+
+
 @loss.command("lock-change")
 @click.argument("loss_id", type=int)
 @click.option("--outcome", required=True, help="done (更换) or declined (不更换).")

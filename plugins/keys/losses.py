@@ -1,6 +1,7 @@
 """A lost key (钥匙遗失): report → the site manager's approval, naming who is accountable →
 the owner informed through a ticket opened automatically → a lock change recommended,
-then recorded as done or declined. Nothing past the report happens without approval.
+then recorded as done or declined. Nothing past the report happens without approval; a
+report whose key turns up before then is withdrawn.
 
 The owner's ticket is taken in through `core.tickets.intake` after the approval commits,
 with an idempotency key per loss: approving again after a failure opens no second ticket.
@@ -62,6 +63,28 @@ def report_loss(desk: Desk, tag: str, circumstances: str, *, actor: str | None =
         audit(s, at=moment, actor=actor_name(staff), action="loss_reported", entity="loss",
               entity_id=loss.id, key=key, after=view)
     return view
+
+
+def withdraw_loss(desk: Desk, loss_id: int, *, reason: str, actor: str | None = None,
+                  at: str | datetime | None = None) -> dict[str, Any]:
+    """The key turned up before the manager approved: the report is withdrawn, with where
+    it was found in the audit log; the key stays as it was in the register."""
+    reason = text_field(reason, "reason") or ""
+    with desk.write() as s:
+        staff = authorise(s, actor, "report_loss")
+        loss = _get(s, loss_id, lock=True)
+        if loss.status != "reported":
+            raise TransitionRefused("id", f"loss {loss.id} is {loss.status}: only a report "
+                                    "still awaiting approval can be withdrawn")
+        moment = when(desk, at)
+        if moment < loss.reported_at:
+            raise DomainError("at", "before the loss was reported")
+        before = snapshot(loss, LOSS_FIELDS)
+        loss.status = "withdrawn"
+        audit(s, at=moment, actor=actor_name(staff), action="loss_withdrawn", entity="loss",
+              entity_id=loss.id, key=loss.key, before=before,
+              after={"status": "withdrawn", "reason": reason})
+        return loss_view(loss, desk)
 
 
 def approve_loss(desk: Desk, loss_id: int, *, accountable: str, note: str | None = None,

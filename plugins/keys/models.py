@@ -112,7 +112,7 @@ class KeyLoss(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("keys_register.id"), index=True)
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("keys_loans.id"))
-    #: reported, approved, closed
+    #: reported, approved, closed; withdrawn (found before approval)
     status: Mapped[str] = mapped_column(String(16))
     reported_by: Mapped[str] = mapped_column(String(64))
     reported_at: Mapped[datetime]

@@ -85,6 +85,27 @@ def test_an_approval_whose_ticket_failed_opens_it_on_retry(keysite: Desk, report
         again(keysite, reported, accountable="赵强", actor="陈静")
 
 
+def test_a_report_whose_key_turns_up_is_withdrawn(keysite: Desk, reported: int) -> None:
+    with pytest.raises(Forbidden):  # the custodian or a supervisor, not the front desk
+        losses.withdraw_loss(keysite, reported, reason="找到了", actor="王芳")
+    with pytest.raises(DomainError) as empty:
+        losses.withdraw_loss(keysite, reported, reason=" ", actor="孙丽")
+    assert empty.value.field == "reason"
+    view = losses.withdraw_loss(keysite, reported, reason="在赵强工具箱里找到",
+                                actor="孙丽", at="2026-11-19 17:00")
+    assert view["status"] == "withdrawn"
+    key = service.show_key(keysite, "K-0502")
+    assert key["status"] == "on_loan"  # the register is untouched: the loan runs on
+    last = service.audit_trail(keysite, tag="K-0502", limit=1)[0]  # newest first
+    assert (last["action"], last["after"]["reason"]) == ("loss_withdrawn", "在赵强工具箱里找到")
+    with pytest.raises(TransitionRefused):  # withdrawn: no approval, no second withdrawal
+        losses.approve_loss(keysite, reported, accountable="赵强", actor="陈静")
+    with pytest.raises(TransitionRefused):
+        losses.withdraw_loss(keysite, reported, reason="again", actor="孙丽")
+    again = losses.report_loss(keysite, "K-0502", "又丢了", actor="孙丽")  # a new report
+    assert again["status"] == "reported" and again["id"] != reported
+
+
 def test_a_public_area_key_has_no_owner_to_inform(keysite: Desk) -> None:
     loss = losses.report_loss(keysite, "K-PD1", "钥匙柜中未找到", actor="孙丽")
     view = losses.approve_loss(keysite, loss["id"], accountable="孙丽", actor="陈静")
