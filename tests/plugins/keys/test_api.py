@@ -72,6 +72,14 @@ def test_only_keepers_reach_the_keys(api, keysite: Desk) -> None:
                     headers=auth(keys["陈静"]))
     assert r.status_code == 200 and r.json()["status"] == "approved"
     assert counts(keysite)["keys_losses"] == before["keys_losses"] + 1
+    found = client.post("/keys/losses", json={"tag": "K-0502", "circumstances": "未见"},
+                        headers=auth(keys["孙丽"])).json()
+    r = client.post(f"/keys/losses/{found['id']}/withdraw", json={"reason": "在前台找到"},
+                    headers=auth(keys["孙丽"]))
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    r = client.post(f"/keys/losses/{loss['id']}/withdraw", json={"reason": "x"},
+                    headers=auth(keys["孙丽"]))
+    assert r.status_code == 409  # approved already: not withdrawn
 
 
 def test_the_core_works_with_the_plugin_left_out(db_url: str, clock: Clock,
