@@ -76,9 +76,7 @@ def withdraw_loss(desk: Desk, loss_id: int, *, reason: str, actor: str | None = 
         if loss.status != "reported":
             raise TransitionRefused("id", f"loss {loss.id} is {loss.status}: only a report "
                                     "still awaiting approval can be withdrawn")
-        moment = when(desk, at)
-        if moment < loss.reported_at:
-            raise DomainError("at", "before the loss was reported")
+        moment = when(desk, at, not_before=loss.reported_at, what="the report")
         before = snapshot(loss, LOSS_FIELDS)
         loss.status = "withdrawn"
         audit(s, at=moment, actor=actor_name(staff), action="loss_withdrawn", entity="loss",
