@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core import sla
+from core.actions import record
 from core.models import Alert, Capa, Ticket, TicketTopic
 from core.plugins import notify
 from core.times import show
@@ -185,9 +186,8 @@ def _group(desk: Desk, s: Session, t: Ticket, topic: str, rows: list[Any],
     data = {"households": households, "threshold": w.group_households,
             "window": w.group_window, "tickets": numbers}
     alert = _raise(desk, s, "group", key, topic, "manager", t, data)
-    from core.tickets import _record
 
-    _record(s, t, "notified", t.received_at, "system", {
+    record(s, t, "notified", t.received_at, "system", {
         "to": "manager", "why": f"group-complaint risk (群诉风险): {households} households on "
         f"{taxonomy(desk.config).label(topic)} within {w.group_window}"})
     return alert
@@ -280,7 +280,7 @@ def record_rising(desk: Desk, period: str, found: list[dict[str, Any]]) -> list[
 
 
 def list_alerts(desk: Desk, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(Alert, Ticket.number).outerjoin(
             Ticket, Ticket.id == Alert.ticket_id).where(
             Alert.raised_at >= start, Alert.raised_at < end).order_by(Alert.raised_at,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.actions import reserve
 from core.directory import get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
 from core.labels import _vocab
@@ -34,7 +35,6 @@ SOURCES = {"repeat_complaint": "同一事项重复投诉 repeat complaint",
 
 def open_capa(desk: Desk, s: Session, source: str, topic: str, t: Ticket,
               location: str | None, numbers: list[str]) -> Capa:
-    from core.tickets import reserve
 
     year = t.received_at.astimezone(desk.tz).year
     seq = reserve(s, f"capa:{year}")
@@ -62,7 +62,7 @@ def capa_view(c: Capa, desk: Desk) -> dict[str, Any]:
 
 
 def list_capa(desk: Desk, state: str | None = None) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         q = select(Capa).order_by(Capa.opened_at.desc(), Capa.id.desc())
         if state:
             q = q.where(Capa.state == CAPA_STATES.parse(state))
@@ -70,7 +70,7 @@ def list_capa(desk: Desk, state: str | None = None) -> list[dict[str, Any]]:
 
 
 def show_capa(desk: Desk, number: str) -> dict[str, Any]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return capa_view(_load(s, number), desk)
 
 

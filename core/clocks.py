@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core import sla
-from core.errors import ConfigError
 from core.models import SLAClock, Ticket
+from core.policy import sla_policy
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -20,14 +20,7 @@ CLOCK_NAMES = ("reply", "resolve")
 
 def policy(desk: Desk, fields: dict[str, Any], clock: str) -> sla.Duration | None:
     """The clock's duration for a ticket, as plugins and `[sla.policies]` decide."""
-    answer = desk.pm.hook.select_sla_policy(ticket=fields, clock=clock, config=desk.config,
-                                            desk=desk)
-    if answer in (None, "", "none"):
-        return None
-    try:
-        return sla.Duration.parse(answer)
-    except ValueError as exc:
-        raise ConfigError(f"sla.policies ({clock})", str(exc)) from None
+    return sla_policy(desk.pm, desk.config, fields, clock, desk)
 
 
 def _pauses(clock: SLAClock) -> list[sla.Pause]:

@@ -28,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -38,6 +39,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+    # SQLAlchemy, not the driver, begins transactions (see `_sqlite_begin`)
+    dbapi_conn.isolation_level = None
+
+
+#: execution option of the engine that write transactions use (`writer`)
+WRITE = "propdesk_write"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A write transaction takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so a
+    check made inside it cannot be overtaken by another process; reads begin deferred."""
+    immediate = conn.get_execution_options().get(WRITE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine (same pool) whose transactions are write transactions."""
+    return engine.execution_options(**{WRITE: True})
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:

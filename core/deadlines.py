@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import webhooks
+from core.actions import escalation_role
 from core.models import FollowupTask, SLAClock, Ticket, TicketEvent
-from core.plugins import notify
-from core.tickets import _escalation_role
 from core.times import show, utcnow
 from core.views import clock_view, ticket_view
 
@@ -56,7 +54,7 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
             if not claim(s, clock, "breached_at", now):
                 continue  # another watcher recorded it first
             ticket = clock.ticket
-            role = _escalation_role(ticket)
+            role = escalation_role(ticket)
             ticket.escalation_level = max(ticket.escalation_level, 1 if role == "supervisor"
                                           else 2)
             data = {"clock": clock.clock, "round": clock.round, "due_at": show(clock.due_at,
@@ -92,10 +90,9 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
             cv = followup_clock(task, desk.tz) | extra
             out[hook].append({"number": task.ticket.number} | cv)
             calls.append((hook, tv, cv))
-    with webhooks.held(desk):  # a pass's deliveries: one transaction
-        for hook, tv, cv in calls:
-            notify(desk, hook, ticket=tv, clock=cv)
-    notify(desk, "deadlines_checked", now=now)  # plugins check their own clocks
+        for hook, tv, cv in calls:  # announced after the commit, in one burst
+            desk.notify(hook, ticket=tv, clock=cv)
+        desk.notify("deadlines_checked", now=now)  # plugins check their own clocks
     return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"]}
 
 

@@ -54,7 +54,7 @@ CHANNELS = ["phone"] * 6 + ["walk_in"] * 3 + ["online"] * 2 + ["collected", "ver
 
 def load_demo(desk: Desk, seed: int = 20261001, days: int = 28, per_day: int = 8) -> dict[str, int]:
     """Load the demo site into an empty database."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         if s.scalar(select(func.count()).select_from(Unit)) or \
                 s.scalar(select(func.count()).select_from(Ticket)):
             raise DomainError("demo", "the database already has data; use an empty database")

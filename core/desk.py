@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pluggy
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import db
 from core.config import Config, load_config
 from core.labels import Vocabulary
-from core.plugins import categories, collect, make_plugin_manager
+from core.plugins import announce, categories, collect, make_plugin_manager
 from core.times import utcnow
-
-if TYPE_CHECKING:
-    from core.intake_queue import IntakeQueue
+from core.work import INFO_KEY, Work, conflict, is_unique_violation
 
 
 @dataclass
@@ -35,32 +35,87 @@ class Desk:
     now: Callable[[], datetime] = field(default=utcnow)
 
     def __post_init__(self) -> None:
-        from core.webhooks import WebhookPlugin
-
-        if self.pm.get_plugin("core.webhooks") is None:  # built-in, needs this site's database
-            self.pm.register(WebhookPlugin(self), name="core.webhooks")
+        self.pm.hook.site_opened(desk=self)  # e.g. the webhook outbox of this database
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction. On SQLite, writers of this process queue on a lock instead
-        of colliding on the database lock, whose busy handler sleeps in growing steps."""
-        if self.engine.dialect.name == "sqlite":
-            with self._write_lock, self.sessions.begin() as session:
+        """The unit of work (`core.work`): the outermost call opens the write transaction
+        and commits it, calls inside it join it. Notifications queued on it fire after the
+        commit. On SQLite, writers of this process queue on a lock instead of colliding on
+        the database lock, whose busy handler sleeps in growing steps."""
+        work = self._work.get()
+        if work is not None:
+            yield work.session
+            return
+        token = None
+        try:
+            with ExitStack() as stack:
+                if self.engine.dialect.name == "sqlite":
+                    stack.enter_context(self._write_lock)
+                session = stack.enter_context(self._writers.begin())
+                work = Work(session)
+                session.info[INFO_KEY] = work
+                token = self._work.set(work)
                 yield session
+                while work.before_commit:
+                    work.before_commit.pop(0)()
+                session.flush()
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise conflict(exc) from exc
+            raise
+        finally:
+            if token is not None:
+                self._work.reset(token)
+        if work is not None and work.notes:
+            with ExitStack() as stack:  # e.g. the webhook outbox: one write for the burst
+                for burst in self.bursts:
+                    stack.enter_context(burst())
+                announce(self, work.notes)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session to read with: the open unit of work's, so a service sees what the
+        action has written so far, or a fresh read-only one."""
+        work = self._work.get()
+        if work is not None:
+            yield work.session
+            return
+        with self.sessions() as session:
+            yield session
+
+    @property
+    def work(self) -> Work | None:
+        """The unit of work open in this thread (or task), if any."""
+        return self._work.get()
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Fire a notification hook after the current unit commits (at once outside one)."""
+        work = self._work.get()
+        if work is not None:
+            work.notify(hook, **kwargs)
         else:
-            with self.sessions.begin() as session:
-                yield session
+            with ExitStack() as stack:
+                for burst in self.bursts:
+                    stack.enter_context(burst())
+                announce(self, [(hook, kwargs)])
+
+    @cached_property
+    def _work(self) -> ContextVar[Work | None]:
+        return ContextVar(f"propdesk-work-{id(self)}", default=None)
+
+    @cached_property
+    def bursts(self) -> list[Callable[[], AbstractContextManager[Any]]]:
+        """Context managers wrapped around one unit's announcements (webhook outbox)."""
+        return []
+
+    @cached_property
+    def _writers(self) -> sessionmaker[Session]:
+        return db.make_sessions(db.writer(self.engine))
 
     @cached_property
     def _write_lock(self) -> threading.Lock:
         return threading.Lock()
-
-    @cached_property
-    def intake_queue(self) -> IntakeQueue:
-        """Group commit for concurrent intakes (the HTTP service's `POST /tickets`)."""
-        from core.intake_queue import IntakeQueue
-
-        return IntakeQueue(self, max_batch=self.config.service.intake_batch)
 
     @cached_property
     def heartbeats(self) -> dict[str, tuple[float, datetime | None]]:

@@ -111,12 +111,12 @@ def departments(s: Session) -> set[str]:
 
 
 def list_units(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [unit_view(u) for u in s.scalars(select(Unit).order_by(Unit.code))]
 
 
 def list_staff(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [staff_view(m) for m in s.scalars(select(Staff).order_by(Staff.name))]
 
 

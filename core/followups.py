@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import sampling, sla
+from core import actions, sampling, sla
+from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
 from core.errors import DomainError
 from core.labels import FOLLOWUP_METHODS
 from core.models import Followup, FollowupTask, RainyDay, Ticket
 from core.plugins import notify
-from core.tickets import Action, _act, _record, _reopen, _when, check_satisfaction, load
 from core.times import parse_time, show
 from core.topics import taxonomy
 from core.views import ticket_view
@@ -204,12 +204,12 @@ def record(desk: Desk, number: str, *, method: str, satisfaction: int,
         a.record("followed_up", {"method": method, "satisfaction": satisfaction,
                                  "fixed": fixed, "comment": comment, "task": completed})
         if reopened:
-            _reopen(a, "follow-up: customer dissatisfied or issue not fixed")
+            reopen(a, "follow-up: customer dissatisfied or issue not fixed")
         result.update(method=method, at=show(a.at, desk.tz), actor=a.actor,
                       satisfaction=satisfaction, fixed=fixed, comment=comment,
                       reopened=reopened, task=completed)
 
-    view = _act(desk, number, "followup", actor, at, {"method": method,
+    view = act(desk, number, "followup", actor, at, {"method": method,
                                                      "satisfaction": satisfaction}, body)
     notify(desk, "followup_recorded", ticket=view, followup=result)
     return view | {"followup": result}
@@ -233,7 +233,7 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
     cfg = desk.config.followup
     with desk.write() as s:
         t = load(s, number)
-        when, who = _when(desk, s, t, at), _actor_name(s, actor)
+        when, who = actions.when(desk, s, t, at), _actor_name(s, actor)
         live = [x for x in live_tasks(s, t) if x.status == "open"]
         if not live:
             raise DomainError("number", f"no follow-up of {t.number} is open")
@@ -243,11 +243,11 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
         escalated = task.attempts >= cfg.attempts
         data: dict[str, Any] = {"kind": task.kind, "attempt": task.attempts,
                                 "of": cfg.attempts, "method": method, "note": note}
-        _record(s, t, "followup_unreachable", when, who, data)
+        actions.record(s, t, "followup_unreachable", when, who, data)
         if escalated:
             escalate(task, when)
             task.next_attempt_at = None
-            _record(s, t, "followup_escalated", when, "system",
+            actions.record(s, t, "followup_escalated", when, "system",
                     {"kind": task.kind, "to": task.owner_role, "why":
                      f"unreachable {task.attempts} times"})
         else:
@@ -316,7 +316,7 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
 
 
 def rainy_days(desk: Desk) -> list[str]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [d.isoformat() for d in s.scalars(select(RainyDay.day).order_by(RainyDay.day))]
 
 
@@ -330,7 +330,7 @@ def due(desk: Desk, *, mine: str | None = None, overdue: bool = False,
     if limit < 1:
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
-    with desk.sessions() as s:
+    with desk.read() as s:
         statuses = ("open", "waiting") if waiting else ("open",)
         q = select(FollowupTask).where(FollowupTask.status.in_(statuses))
         if overdue:

@@ -86,20 +86,20 @@ def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str,
     plugin's `ticket_created` can read it back). Fires at intake, before the transaction
     and before the deadlines are computed.
 
-    `desk`: the site's `Desk`; read through `desk.sessions()` only.
+    `desk`: the site's `Desk`; read through `desk.read()` only.
     """
 
 
 @hookspec(firstresult=True)
 def select_sla_policy(ticket: dict[str, Any], clock: str, config: Any, desk: Any) -> str | None:
-    """The duration of one clock of a ticket: `"2h"`, `"30m"`, `"3wd"`, or `"none"` for no clock.
+    """The duration of one clock of a ticket: `"2h"`, `"30m"`, `"3wd"`, or `"none"`: no clock.
 
     `ticket`: its category, severity, nature, channel and topic. `clock`: `"reply"` or
     `"resolve"`. `config`: the site `Config`. Return None for no opinion; the built-in
     implementation (last in order) reads the `[sla.policies]` table.
 
-    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
-    is open: `desk.write()` here would wait on itself).
+    `desk`: the site's `Desk`; `desk.read()` and `desk.write()` here join the action's unit
+    of work (sometimes none is open yet: then `desk.read()` reads alone).
     """
 
 
@@ -109,12 +109,13 @@ def validate_transition(ticket: dict[str, Any], action: str, actor: str | None,
     """Veto an action: raise `core.errors.TransitionRefused(field, reason)` to refuse it.
 
     `ticket`: the ticket before the action. `action`: dispatch, start, contact, resolve,
-    report, close, reopen, escalate, reclassify, pause, resume or handover. `actor`: staff
+    report, close, reopen, escalate, reclassify, pause, resume, handover, followup or
+    withdraw. `actor`: staff
     name or None. `data`: the action's arguments. Fires inside the transaction, after the
     state machine allowed the action; a refusal leaves nothing written.
 
-    `desk`: the site's `Desk`; read through `desk.sessions()` only (the action's transaction
-    is open: `desk.write()` here would wait on itself).
+    `desk`: the site's `Desk`; `desk.read()` and `desk.write()` here join the action's unit
+    of work (sometimes none is open yet: then `desk.read()` reads alone).
     """
 
 
@@ -122,8 +123,8 @@ def validate_transition(ticket: dict[str, Any], action: str, actor: str | None,
 def ticket_created(ticket: dict[str, Any], desk: Any) -> None:
     """A ticket was taken in (`ticket`: the new ticket). Fires after commit.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -137,8 +138,8 @@ def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
     (kind, at, actor, data). Fires after commit, once per ticket (a handover fires it for
     every ticket handed over).
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -150,8 +151,8 @@ def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> Non
     at_risk_at. Fires once per clock, after commit,
     when the deadline check (`propdesk sla check`, the watcher) first finds it.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -162,8 +163,8 @@ def sla_breached(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> No
     `ticket` and `clock` as in `sla_at_risk`; `clock` also has breached_at and
     `escalated_to` (the role the breach went to). Fires once per clock, after commit.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -175,8 +176,8 @@ def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any], desk: An
     (1–5), fixed, comment, and `reopened` (True when the answer reopened the ticket).
     Fires after commit.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -189,8 +190,8 @@ def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any], desk: Any) 
     rainy day), owner_role, assignee, method ("visit" when it must be in person), due_at,
     reason, rate and draw. Fires after commit.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -201,8 +202,8 @@ def followup_escalated(ticket: dict[str, Any], task: dict[str, Any], desk: Any) 
     `ticket`: the ticket (without history). `task`: as in `followup_scheduled`, with the
     new owner_role, attempts and escalation_level. Fires after commit.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -216,8 +217,8 @@ def warning_raised(warning: dict[str, Any], desk: Any) -> None:
     warnings fire after the intake that raised them commits; rising complaints when a
     report of the period is first built.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -231,8 +232,8 @@ def archive_record_offered(record: dict[str, Any], desk: Any) -> None:
     `core.plugins.notify(pm, "archive_record_offered", record=...)` after your commit; the
     archive plugin files it. Without that plugin nothing happens.
 
-    `desk`: the site's `Desk`; the transaction has committed, so a plugin may write its own
-    rows with `desk.write()`.
+    `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
+    here opens a unit of its own.
     """
 
 
@@ -244,4 +245,35 @@ def deadlines_checked(now: Any, desk: Any) -> None:
 
     `now`: the pass's time (an aware datetime). `desk`: the site's `Desk`; fired after the
     core's records commit, so the plugin may use `desk.write()`.
+    """
+
+
+@hookspec
+def site_opened(desk: Any) -> None:
+    """A site's `Desk` was built (once per process and database): a plugin attaches what it
+    keeps per site, e.g. the webhook built-in registers its outbox for that database.
+
+    `desk`: the new `Desk`. Nothing is open yet; do not write here.
+    """
+
+
+@hookspec
+def tickets_received(tickets: list[Any], session: Any, desk: Any) -> None:
+    """New tickets were written in the intake's unit of work, not yet committed: the
+    built-in reactions record topics, raise warnings and plan first-call follow-ups here.
+
+    `tickets`: the new `core.models.Ticket` rows (flushed, with ids). `session`: the unit's
+    session; write in it, never commit it. Raising refuses the whole intake. Queue
+    notifications with `desk.notify(...)`: they fire after the commit.
+    """
+
+
+@hookspec
+def action_applied(action: Any, name: str, from_state: str, desk: Any) -> None:
+    """A ticket action's body ran, inside its unit of work (not yet committed): the
+    built-in reactions plan, start or cancel follow-ups here.
+
+    `action`: the `core.actions.Action` (ticket, session, at, staff, record()). `name`: the
+    action (as in `validate_transition`). `from_state`: the state before it. Raising
+    refuses the action; notifications go through `desk.notify(...)`.
     """

@@ -23,13 +23,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clocks, permissions, reactions, webhooks
+from core import clocks, permissions
+from core.actions import SYSTEM, classify_fields, escalation_role, reserve
 from core.errors import Conflict, DomainError, NotFound
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
-from core.plugins import notify
-from core.tickets import SYSTEM, _escalation_role, classify_fields, reserve
 from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
 from core.views import ticket_view
+from core.work import WriteConflict
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -106,17 +106,13 @@ def intake_many(desk: Desk, requests: list[dict[str, Any]],
             batch.append(p)
     if batch:
         try:
-            created = _write(desk, batch, results)
+            _write(desk, batch, results)  # announced by the unit of work after its commit
         except Exception as exc:
             if len(batch) == 1:
                 results[batch[0].index] = _after_failure(desk, batch[0], exc)
             else:  # find the culprit: each request on its own
                 for p in batch:
                     results[p.index] = _alone(desk, requests[p.index], p.now)
-            created = []
-        with webhooks.held(desk):  # the batch's deliveries: one transaction
-            for view in created:
-                notify(desk, "ticket_created", ticket=view)
     for p in later:
         results[p.index] = _alone(desk, requests[p.index], p.now)
     return [r if r is not None else RuntimeError("request not processed") for r in results]
@@ -179,8 +175,7 @@ def _fingerprint(*parts: Any) -> str:
                                      ensure_ascii=False).encode()).hexdigest()
 
 
-def _write(desk: Desk, batch: list[Prepared], results: list[Result | None]
-           ) -> list[dict[str, Any]]:
+def _write(desk: Desk, batch: list[Prepared], results: list[Result | None]) -> None:
     """One transaction for the batch; fills `results`, returns the new tickets' views."""
     with desk.write() as s:
         todo = _replays(s, desk, batch, results)
@@ -192,7 +187,7 @@ def _write(desk: Desk, batch: list[Prepared], results: list[Result | None]
             except DomainError as exc:
                 results[p.index] = exc
         if not made:
-            return []
+            return
         _number(s, desk, [t for _, t, _ in made])
         s.add_all([t for _, t, _ in made])
         s.flush()  # one INSERT per table for the whole batch
@@ -203,19 +198,18 @@ def _write(desk: Desk, batch: list[Prepared], results: list[Result | None]
                  "created_at": p.now} for p, t, _ in made if p.key]
         if keys:
             s.execute(insert(IdempotencyKey), keys)
-        reactions.after_intake(desk, s, [t for _, t, _ in made])  # topics, warnings...
+        desk.pm.hook.tickets_received(tickets=[t for _, t, _ in made], session=s,
+                                      desk=desk)  # topics, warnings, first calls
         s.flush()
         history: dict[int, list[TicketEvent]] = defaultdict(list)
         for event in s.scalars(select(TicketEvent).where(
                 TicketEvent.ticket_id.in_([t.id for _, t, _ in made]))
                 .order_by(TicketEvent.id)):
             history[event.ticket_id].append(event)
-        views = []
         for p, t, _ in made:
             view = ticket_view(s, t, desk.tz, history=history[t.id])
             results[p.index] = view
-            views.append(view)
-    return views
+            desk.notify("ticket_created", ticket=view)
 
 
 def _replays(s: Session, desk: Desk, batch: list[Prepared],
@@ -247,11 +241,11 @@ def _replay_view(s: Session, desk: Desk, row: IdempotencyKey,
 
 def _after_failure(desk: Desk, p: Prepared, exc: Exception) -> Result:
     """A lone request's transaction failed: a concurrent twin with its key may have won."""
-    if isinstance(exc, DomainError):
-        return exc
-    if not isinstance(exc, IntegrityError) or p.key is None:
+    if not isinstance(exc, IntegrityError | WriteConflict) or p.key is None:
+        if isinstance(exc, DomainError):
+            return exc
         raise exc
-    with desk.sessions() as s:
+    with desk.read() as s:
         row = s.get(IdempotencyKey, p.key)
         if row is None:
             raise exc
@@ -329,7 +323,7 @@ def _first_events(p: Prepared, t: Ticket, met: list[str]) -> list[dict[str, Any]
         "unit": t.unit.code if t.unit else None, "location": t.location,
         "classified": p.note})]
     if t.nature == "important":
-        events.append(event("notified", SYSTEM, {"to": _escalation_role(t),
+        events.append(event("notified", SYSTEM, {"to": escalation_role(t),
                                                  "why": "important information (重要)"}))
     if p.answer is not None:
         events.append(event("resolved", t.owner.name,

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, cast, insert, literal, select, type_coerce
 
 from core import clocks, sla
+from core.actions import classify_fields, reserve
 from core.errors import DomainError
 from core.labels import STATES
 from core.models import SLAClock, Staff, Ticket, TicketEvent, Unit, UTCDateTime
-from core.tickets import classify_fields, reserve
 from core.times import parse_time, utcnow
 
 if TYPE_CHECKING:

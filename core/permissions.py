@@ -20,7 +20,8 @@ PHONE_ROLES = frozenset({"frontdesk", "supervisor", "manager", "technician"})
 #: action → roles that may always do it; "worker" actions are also open to whoever the
 #: ticket is dispatched to (the assignee, or a member of the department it went to)
 ALWAYS: dict[str, frozenset[str]] = {
-    "intake": DESK, "dispatch": DESK, "report": DESK, "close": DESK, "reopen": DESK,
+    "intake": DESK, "dispatch": DESK, "withdraw": DESK, "report": DESK, "close": DESK,
+    "reopen": DESK,
     "reclassify": DESK, "handover": DESK, "followup": DESK,
     "contact": DESK, "pause": DESK, "resume": DESK, "start": LEADS, "resolve": LEADS,
     "escalate": LEADS, "staff": LEADS, "unit": DESK, "token": frozenset({"manager"}),
@@ -56,6 +57,20 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
         raise Forbidden("as", "only a supervisor or site manager changes a severity")
     if action == "handover" and role not in LEADS and data.get("from") != staff.name:
         raise Forbidden("as", "a front-desk agent hands over only their own tickets")
+
+
+def require(staff: Staff | None, what: str, roles: frozenset[str] | set[str]) -> None:
+    """Raise `Forbidden` unless `staff` (None: the site operator) has one of `roles`.
+
+    For plugin actions, whose rules live in the plugin's service: `what` says the action
+    in the refusal ("set prices", "approve a key loss")."""
+    if staff is not None and staff.role not in roles:
+        raise Forbidden("as", f"{staff.name} ({staff.role}) may not {what}")
+
+
+def sees_phones(staff: Staff | None) -> bool:
+    """Whether this reader sees owners' phone numbers in full (the operator does)."""
+    return staff is None or staff.role in PHONE_ROLES
 
 
 def _dispatched_to(staff: Staff, ticket: Ticket) -> bool:

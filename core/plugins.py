@@ -25,7 +25,9 @@ from core.labels import Vocabulary
 
 log = logging.getLogger("propdesk.plugins")
 
-DEFAULT_PLUGINS = ("core.builtin",)
+#: built-in behaviour, registered like any plugin: categories and the default SLA policy,
+#: the in-transaction reactions (warnings, CAPA, follow-ups), the webhook outbox
+DEFAULT_PLUGINS = ("core.builtin", "core.reactions", "core.webhooks")
 ENTRY_POINT_GROUP = "propdesk"
 
 
@@ -128,16 +130,45 @@ def collect(hook: Callable[..., Any]) -> list[Any]:
 
 
 def notify(site: Any, name: str, **kwargs: Any) -> None:
-    """Fire a notification after commit: each implementation alone, failures logged.
+    """Fire a notification: after the open unit of work commits, or now outside one.
 
     `site` is the `Desk` (implementations may take it as `desk`) or a bare plugin manager.
     """
-    pm = getattr(site, "pm", site)
-    if pm is not site:
-        kwargs.setdefault("desk", site)
+    if hasattr(site, "notify"):
+        site.notify(name, **kwargs)
+    else:
+        _call(site, None, name, kwargs)
+
+
+def announce(desk: Any, notes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Fire committed notifications as plugin hook calls, in the order they were raised."""
+    for name, kwargs in notes:
+        _call(desk.pm, desk, name, kwargs)
+
+
+def _call(pm: pluggy.PluginManager, desk: Any, name: str, kwargs: dict[str, Any]) -> None:
+    """One real hook call (traced, wrappable); each implementation is guarded (`_guard`),
+    so one plugin failing never stops the others or loses what was committed."""
+    if desk is not None:
+        kwargs = {"desk": desk, **kwargs}
     caller = getattr(pm.hook, name)
-    for impl in reversed(caller.get_hookimpls()):
+    for impl in caller.get_hookimpls():
+        _guard(impl, name)
+    caller(**kwargs)
+
+
+def _guard(impl: Any, hook: str) -> None:
+    """Wrap a notification implementation once: its failure is logged, not raised."""
+    if getattr(impl.function, "_propdesk_guarded", False) or impl.wrapper or impl.hookwrapper:
+        return
+    function = impl.function
+
+    def guarded(*args: Any, **kw: Any) -> Any:
         try:
-            impl.function(*(kwargs[arg] for arg in impl.argnames))
+            return function(*args, **kw)
         except Exception:  # a plugin's failure must never lose the ticket
-            log.exception("plugin %s failed in %s", impl.plugin_name, name)
+            log.exception("plugin %s failed in %s", impl.plugin_name, hook)
+            return None
+
+    guarded._propdesk_guarded = True  # type: ignore[attr-defined]
+    impl.function = guarded

@@ -9,11 +9,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from core import clocks
+from core.actions import OPEN_STATES, load
 from core.directory import get_staff
 from core.errors import DomainError
 from core.labels import STATES
 from core.models import SLAClock, Ticket
-from core.tickets import OPEN_STATES, load
 from core.times import show
 from core.views import ticket_view
 
@@ -24,7 +24,7 @@ RUNNING = (SLAClock.met_at.is_(None), SLAClock.paused_since.is_(None))
 
 
 def show_ticket(desk: Desk, number: str) -> dict[str, Any]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return ticket_view(s, load(s, number), desk.tz)
 
 
@@ -35,7 +35,7 @@ def list_tickets(desk: Desk, *, state: str | None = None, overdue: bool = False,
     if limit < 1:
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
-    with desk.sessions() as s:
+    with desk.read() as s:
         query: Select[Any]
         if overdue or at_risk:
             ids = _by_deadline(s, now, overdue, limit, filtered=bool(state or mine))
@@ -81,7 +81,7 @@ def _by_deadline(s: Session, now: datetime, overdue: bool, limit: int,
 def explain(desk: Desk, number: str) -> dict[str, Any]:
     """Every clock of a ticket with the day-by-day reasoning that produced its deadline."""
     now = desk.now()
-    with desk.sessions() as s:
+    with desk.read() as s:
         ticket = load(s, number)
         _key, _ = desk.config.policy_for(ticket.category, ticket.severity)
         out = []

@@ -53,7 +53,7 @@ def revoke(desk: Desk, token_id: int, actor: str | None = None) -> None:
 
 
 def list_tokens(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [{"id": t.id, "staff": t.staff.name, "role": t.staff.role, "label": t.label,
                  "created_at": show(t.created_at, desk.tz),
                  "revoked_at": show(t.revoked_at, desk.tz)}
@@ -83,7 +83,7 @@ def cached(desk: Desk, token: str) -> Staff | None:
 
 
 def _lookup(desk: Desk, token: str) -> Staff | None:
-    with desk.sessions() as s:
+    with desk.read() as s:
         row = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token),
                                               ApiToken.revoked_at.is_(None)))
         if row is None or not row.staff.active:

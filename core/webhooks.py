@@ -36,6 +36,19 @@ EVENTS = ("ticket_created", "ticket_transitioned", "sla_at_risk", "sla_breached"
           "followup_recorded")
 
 
+#: the per-database plugin that `site_opened` registers
+OUTBOX = "core.webhooks.outbox"
+
+
+@hookimpl
+def site_opened(desk: Desk) -> None:
+    """Register this database's outbox; a unit of work's deliveries are written together."""
+    if desk.pm.get_plugin(OUTBOX) is None:
+        plugin = WebhookPlugin(desk)
+        desk.pm.register(plugin, name=OUTBOX)
+        desk.bursts.append(plugin.held)
+
+
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
@@ -67,7 +80,7 @@ class WebhookPlugin:
 
     def _subscribers(self, event: str) -> list[int]:
         if time.monotonic() - self._read_at > self.CACHE_SECONDS:
-            with self.desk.sessions() as s:
+            with self.desk.read() as s:
                 self._subs = [(w.id, list(w.events)) for w in s.scalars(
                     select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))]
             self._read_at = time.monotonic()
@@ -160,7 +173,7 @@ def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None
 @contextmanager
 def held(desk: Desk) -> Iterator[None]:
     """`WebhookPlugin.held` for this desk's webhook plugin (a no-op without it)."""
-    plugin = desk.pm.get_plugin("core.webhooks")
+    plugin = desk.pm.get_plugin(OUTBOX)
     if plugin is None:
         yield
         return
@@ -169,7 +182,7 @@ def held(desk: Desk) -> Iterator[None]:
 
 
 def _forget(desk: Desk) -> None:
-    plugin = desk.pm.get_plugin("core.webhooks")
+    plugin = desk.pm.get_plugin(OUTBOX)
     if plugin is not None:
         plugin.forget()
 
@@ -185,13 +198,13 @@ def unsubscribe(desk: Desk, sub_id: int, actor: str | None = None) -> None:
 
 
 def subscriptions(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [{"id": w.id, "url": w.url, "events": w.events, "active": w.active}
                 for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
 
 
 def deliveries(desk: Desk, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         query = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
         if status:
             query = query.where(WebhookDelivery.status == status)
@@ -212,7 +225,7 @@ def deliver_due(desk: Desk, now: datetime | None = None, client: httpx.Client | 
     """
     cfg = desk.config.service
     counts = {"delivered": 0, "retry": 0, "failed": 0}
-    with desk.sessions() as s:
+    with desk.read() as s:
         if s.scalar(select(WebhookDelivery.id).where(
                 WebhookDelivery.status == "pending",
                 WebhookDelivery.next_attempt_at <= (now or desk.now())).limit(1)) is None:

@@ -57,7 +57,7 @@ def month_bounds(month: str, tz: Any) -> tuple[datetime, datetime]:
 def submission_counts(desk: Desk, month: str) -> dict[str, Any]:
     """Per active supervisor (and anyone else who submitted): count and shortfall."""
     start, end = month_bounds(month, desk.tz)
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(CaseSubmission, Staff).join(Staff)
                          .where(CaseSubmission.submitted_at >= start,
                                 CaseSubmission.submitted_at < end)

@@ -117,7 +117,7 @@ class Anonymiser:
 
 
 def _anonymiser(desk: Desk, ticket: dict[str, Any]) -> Anonymiser:
-    with desk.sessions() as s:
+    with desk.read() as s:
         staff = list(s.scalars(select(Staff.name).order_by(Staff.id)))
         units = s.execute(select(Unit.code, Unit.owner_name).order_by(Unit.id)).all()
     event_people = [e.get("actor") for e in ticket["events"]]

@@ -54,7 +54,7 @@ class SqlGradebook:
                                recorded_at=self.desk.now()))
 
     def get_exam(self, exam_id: str) -> Exam:
-        with self.desk.sessions() as s:
+        with self.desk.read() as s:
             stored = s.get(TrainingExam, exam_id)
             if stored is None:
                 raise NotFound("exam", f"no exam {exam_id} in the gradebook")
@@ -90,14 +90,14 @@ class SqlGradebook:
             query = query.where(TrainingSubmission.exam_id == exam_id)
         if trainee is not None:
             query = query.where(TrainingSubmission.trainee == trainee)
-        with self.desk.sessions() as s:
+        with self.desk.read() as s:
             return [Submission(id=r.id, trainee=r.trainee, exam_id=r.exam_id,
                                item_id=r.item_id, attempt=r.attempt, response=r.response,
                                auto_score=r.auto_score, pending=r.pending,
                                submitted_at=_iso(r.submitted_at)) for r in s.scalars(query)]
 
     def manual_grades(self) -> list[ManualGrade]:
-        with self.desk.sessions() as s:
+        with self.desk.read() as s:
             rows = s.scalars(select(TrainingManualGrade).order_by(TrainingManualGrade.id))
             return [ManualGrade(id=g.id, submission_id=g.submission_id, grader=g.grader,
                                 levels=dict(g.levels), score=g.score, comment=g.comment,
@@ -105,5 +105,5 @@ class SqlGradebook:
 
     def next_id(self, table: str) -> int:
         model = TrainingSubmission if table == "submission" else TrainingManualGrade
-        with self.desk.sessions() as s:
+        with self.desk.read() as s:
             return (s.scalar(select(func.max(model.id))) or 0) + 1

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.api import followups, reports, site, tickets
 from core.desk import Desk
 from core.errors import DomainError
+from core.intake_queue import IntakeQueue
 
 log = logging.getLogger("propdesk.api")
 
@@ -41,6 +42,8 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
                   description="物业客服中心 customer service desk: tickets under "
                               "first-contact responsibility, SLA clocks in working days.")
     app.state.desk = desk
+    # group commit for concurrent intakes (`POST /tickets`), one writer thread per process
+    app.state.intake_queue = IntakeQueue(desk, max_batch=desk.config.service.intake_batch)
     app.include_router(tickets.router)
     app.include_router(site.router)
     app.include_router(followups.router)

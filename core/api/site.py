@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +29,7 @@ class TokenIn(Body):
 
 
 @router.get("/health", responses={503: {"description": "database or watcher down"}})
-async def health(desk: DeskDep) -> JSONResponse:
+async def health(desk: DeskDep, request: Request) -> JSONResponse:
     """For monitors and load balancers (no token): 200 when the database answers and the
     background loops have run lately, 503 naming what is wrong otherwise."""
     problems: dict[str, str] = {}
@@ -43,7 +43,7 @@ async def health(desk: DeskDep) -> JSONResponse:
         loops[name] = show(last, desk.tz)
         if last is None or (now - last).total_seconds() > 3 * interval + 60:
             problems[name] = "no successful pass lately" if last else "no successful pass yet"
-    queue = desk.__dict__.get("intake_queue")
+    queue = getattr(request.app.state, "intake_queue", None)
     body = {"status": "degraded" if problems else "ok", "problems": problems,
             "background": loops, "intake": {"batches": queue.batches if queue else 0,
                                             "requests": queue.requests if queue else 0}}

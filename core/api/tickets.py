@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from core import followups, queries, tickets
@@ -37,7 +37,7 @@ def _out(view: dict[str, Any], staff: Any, response: Response | None = None,
 
 
 @router.post("/tickets", status_code=201)
-async def create_ticket(body: TicketIn, desk: DeskDep, staff: StaffDep,
+async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key", max_length=128)] = None
                         ) -> JSONResponse:
@@ -45,8 +45,9 @@ async def create_ticket(body: TicketIn, desk: DeskDep, staff: StaffDep,
     returns the ticket the first one made (200) instead of making another.
 
     Concurrent intakes are written together (group commit, `core.intake_queue`)."""
-    request = body.model_dump() | {"actor": staff.name, "idempotency_key": idempotency_key}
-    view = await asyncio.wrap_future(desk.intake_queue.submit(request))
+    fields = body.model_dump() | {"actor": staff.name, "idempotency_key": idempotency_key}
+    queue = request.app.state.intake_queue
+    view = await asyncio.wrap_future(queue.submit(fields))
     return _out(view, staff, status=200 if view.pop("replayed", False) else 201)
 
 

@@ -124,7 +124,7 @@ def build(desk: Desk, period: Period, *, trend_months: int = 13,
     llo, lhi = _bounds(desk, last.start, last.end)
     tax = taxonomy(desk.config)
     cats = desk.categories
-    with desk.sessions() as s:
+    with desk.read() as s:
         cur = _in(lo, hi)
         by_cat = _group(s, Ticket.category, cur)
         by_cat_prev = _group(s, Ticket.category, _in(plo, phi))

@@ -211,7 +211,7 @@ def request_view(desk: Desk, s: Session, req: ArchiveRequest) -> dict[str, Any]:
 
 
 def list_requests(desk: Desk, status: str | None = None) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         query = select(ArchiveRequest).order_by(ArchiveRequest.id)
         if status:
             query = query.where(ArchiveRequest.status == status)
@@ -220,7 +220,7 @@ def list_requests(desk: Desk, status: str | None = None) -> list[dict[str, Any]]
 
 def access_report(desk: Desk, ref: str) -> list[dict[str, Any]]:
     """Every access to one file, in time order, with the request behind it."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         found = find_file(s, ref)
         rows = s.execute(select(ArchiveAccess, ArchiveRequest)
                          .join(ArchiveRequest, ArchiveRequest.id == ArchiveAccess.request_id)

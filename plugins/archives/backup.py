@@ -32,7 +32,7 @@ def verify(desk: Desk) -> dict[str, Any]:
     """Check every stored document's blob against its SHA-256."""
     root = settings.store_dir(desk)
     problems = []
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(ArchiveDocument, ArchiveFile.number)
                          .join(ArchiveFile, ArchiveFile.id == ArchiveDocument.file_id)
                          .where(ArchiveDocument.destroyed.is_(False))
@@ -47,7 +47,7 @@ def verify(desk: Desk) -> dict[str, Any]:
 
 def backup(desk: Desk, folder: str | Path, actor: str | None = None) -> Path:
     """Write `archive-backup-YYYYMMDD-HHMMSS.zip` into the folder; refuses a broken store."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         require_keeper(s, actor, "back up the archive")
     checked = verify(desk)
     if checked["problems"]:
@@ -56,7 +56,7 @@ def backup(desk: Desk, folder: str | Path, actor: str | None = None) -> Path:
                           f"(document {first['document']}: {first['problem']}); fix first")
     root = settings.store_dir(desk)
     stamp = desk.now().astimezone(desk.tz)
-    with desk.sessions() as s:
+    with desk.read() as s:
         files = []
         for found in s.scalars(select(ArchiveFile).order_by(ArchiveFile.id)):
             view = file_view(desk, s, found)

@@ -147,7 +147,7 @@ def destruction_view(desk: Desk, entry: ArchiveDestruction) -> dict[str, Any]:
 
 
 def register(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [destruction_view(desk, e) for e in
                 s.scalars(select(ArchiveDestruction).order_by(ArchiveDestruction.id))]
 
@@ -160,7 +160,7 @@ def audit(desk: Desk, month: str) -> dict[str, Any]:
     except (DomainError, OverflowError, ValueError):
         raise DomainError("month", f"use YYYY-MM, not {month!r}") from None
     now = desk.now()
-    with desk.sessions() as s:
+    with desk.read() as s:
         files = list(s.scalars(select(ArchiveFile).order_by(ArchiveFile.number)))
         due = [file_view(desk, s, f) for f in files if f.status == "former"
                and not f.legal_hold and f.retain_until is not None and f.retain_until < end]

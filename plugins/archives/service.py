@@ -188,7 +188,7 @@ def document_view(desk: Desk, doc: ArchiveDocument) -> dict[str, Any]:
 
 def show_file(desk: Desk, ref: str) -> dict[str, Any]:
     """The file with its register of contents: documents by kind, each kind in time order."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         found = find_file(s, ref)
         view = file_view(desk, s, found)
         docs = s.scalars(select(ArchiveDocument).where(ArchiveDocument.file_id == found.id)
@@ -201,7 +201,7 @@ def show_file(desk: Desk, ref: str) -> dict[str, Any]:
 
 
 def list_files(desk: Desk, status: str | None = None) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         query = select(ArchiveFile).order_by(ArchiveFile.number)
         if status:
             query = query.where(ArchiveFile.status == status)

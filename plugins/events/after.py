@@ -53,7 +53,7 @@ def record_survey(desk: Desk, event_id: int, *, unit: str, score: int, at: datet
 
 def coverage(desk: Desk, event_id: int) -> dict[str, Any]:
     """Surveyed share of the participating households, and who is still to be asked."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         event = get_event(s, event_id)
         attended = _attended_units(s, event.id)
         answers = dict(s.execute(select(Survey.unit_id, Survey.score)
@@ -142,7 +142,7 @@ def purge(desk: Desk, *, at: datetime, actor: str | None = None) -> list[dict[st
 
 
 def purge_log(desk: Desk) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return [{"title": p.event_title, "event_at": show(p.event_at, desk.tz),
                  "registrations": p.registrations, "surveys": p.surveys,
                  "purged_at": show(p.purged_at, desk.tz), "actor": p.actor}
@@ -155,7 +155,7 @@ def season_report(desk: Desk, year: int, season: str) -> dict[str, Any]:
     first, end = season_window(year, season)
     start = datetime.combine(first, time(), desk.tz)
     stop = datetime.combine(end, time(), desk.tz)
-    with desk.sessions() as s:
+    with desk.read() as s:
         ids = list(s.scalars(select(Event.id).where(
             Event.starts_at >= start, Event.starts_at < stop, Event.status != "cancelled")
             .order_by(Event.starts_at)))

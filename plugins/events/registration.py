@@ -196,7 +196,7 @@ def remind(desk: Desk, *, at: datetime, within_hours: int = 24) -> int:
 
 
 def notices(desk: Desk, *, unsent: bool = True) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         query = select(Notice).order_by(Notice.id)
         if unsent:
             query = query.where(Notice.sent_at.is_(None))
@@ -224,7 +224,7 @@ def _registration(s: Session, reg_id: int) -> Registration:
 
 
 def registration_view(desk: Desk, reg_id: int) -> dict[str, Any]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         reg = _registration(s, reg_id)
         unit = s.get_one(Unit, reg.unit_id)
         session = s.get_one(EventSession, reg.session_id)

@@ -62,7 +62,7 @@ def set_setting(desk: Desk, key: str, value: str) -> dict[str, str]:
 
 
 def settings(desk: Desk) -> dict[str, str]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return {key: setting(s, key) for key in DEFAULTS}
 
 
@@ -129,7 +129,7 @@ def approve_plan(desk: Desk, year: int, actor: str | None, at: datetime) -> dict
 
 def gaps(desk: Desk, year: int) -> list[dict[str, str]]:
     """Each season needs an own event and each quarter a large one; list what is missing."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(Event.starts_at, Event.own, Event.large)
                          .where(Event.status != "cancelled")).all()
     days = [(at.astimezone(desk.tz).date(), own, large) for at, own, large in rows]
@@ -149,7 +149,7 @@ def gaps(desk: Desk, year: int) -> list[dict[str, str]]:
 
 
 def plan_view(desk: Desk, year: int) -> dict[str, Any]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         plan = _plan(s, year)
         view = {"year": plan.year, "survey": plan.survey,
                 "survey_at": show(plan.survey_at, desk.tz),
@@ -247,7 +247,7 @@ def add_session(desk: Desk, event_id: int, *, starts_at: datetime, capacity: int
 
 def event_view(desk: Desk, event_id: int) -> dict[str, Any]:
     tz = desk.tz
-    with desk.sessions() as s:
+    with desk.read() as s:
         e = get_event(s, event_id)
         counts = dict(((sid, st), n) for sid, st, n in s.execute(
             select(Registration.session_id, Registration.status, func.count())

@@ -181,7 +181,7 @@ def record_lock_change(desk: Desk, loss_id: int, *, outcome: str, note: str,
 
 
 def list_losses(desk: Desk, *, actor: str | None = None) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         return [loss_view(x, desk) for x in s.scalars(select(KeyLoss).order_by(KeyLoss.id))]
 

@@ -108,7 +108,7 @@ def report(desk: Desk, start: str | date, end: str | date | None = None, *,
         raise DomainError("to", "the period ends before it starts")
     if (last - first).days > 366:
         raise DomainError("to", "report at most a year at a time")
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         rows = list(s.scalars(select(KeyCount).where(KeyCount.day >= first,
                                                      KeyCount.day <= last)

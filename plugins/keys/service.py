@@ -285,7 +285,7 @@ def _archive_record(s: Any, desk: Desk, key: Key, loan: KeyLoan) -> dict[str, An
 
 def list_keys(desk: Desk, *, status: str | None = None, unit: str | None = None,
               actor: str | None = None) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         query = select(Key).order_by(Key.tag)
         if status:
@@ -297,7 +297,7 @@ def list_keys(desk: Desk, *, status: str | None = None, unit: str | None = None,
 
 def show_key(desk: Desk, tag: str, actor: str | None = None) -> dict[str, Any]:
     """A key with its loans, newest first."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         key = get_key(s, tag)
         loans = s.scalars(select(KeyLoan).where(KeyLoan.key_id == key.id)
@@ -309,7 +309,7 @@ def list_loans(desk: Desk, *, open_only: bool = False, overdue: bool = False,
                ticket: str | None = None, actor: str | None = None,
                now: datetime | None = None) -> list[dict[str, Any]]:
     now = now or desk.now()
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         query = select(KeyLoan).order_by(KeyLoan.due_at, KeyLoan.id)
         if open_only or overdue:
@@ -323,7 +323,7 @@ def list_loans(desk: Desk, *, open_only: bool = False, overdue: bool = False,
 
 def open_loans_for_ticket(desk: Desk, number: str) -> list[tuple[str, str]]:
     """(tag, borrower) of every key still out for a work order."""
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(Key.tag, KeyLoan.borrower).join(KeyLoan.key)
                          .where(KeyLoan.ticket == number, KeyLoan.closed_at.is_(None))
                          .order_by(Key.tag))
@@ -340,7 +340,7 @@ def unit_history(desk: Desk, unit: str, *, actor: str | None = None,
         return [audit_view(r, desk) for r in rows]
     if session is not None:
         return read(session)
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         return read(s)
 
@@ -349,7 +349,7 @@ def audit_trail(desk: Desk, *, tag: str | None = None, unit: str | None = None,
                 limit: int = 200, actor: str | None = None) -> list[dict[str, Any]]:
     if limit < 1:
         raise DomainError("limit", "must be at least 1")
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         query = select(KeyAudit).order_by(KeyAudit.id.desc()).limit(limit)
         if tag:

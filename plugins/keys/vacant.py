@@ -57,7 +57,7 @@ def generate(desk: Desk, month: str | None = None, *, actor: str | None = None
 def list_tasks(desk: Desk, month: str | None = None, *, open_only: bool = False,
                actor: str | None = None) -> list[dict[str, Any]]:
     month = _month(desk, month)
-    with desk.sessions() as s:
+    with desk.read() as s:
         authorise(s, actor, "read")
         query = select(VacantTask).where(VacantTask.month == month)
         if open_only:

@@ -116,7 +116,7 @@ def record(desk: Desk, number: str, decision: str, reason: str, actor: str | Non
 
 
 def history(desk: Desk, number: str) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.scalars(select(Decision).where(Decision.ticket_number == number)
                          .order_by(Decision.id)).all()
         return [{"decision": r.decision, "label": DECISIONS.label(r.decision),

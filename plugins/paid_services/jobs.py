@@ -107,7 +107,7 @@ def refuse(desk: Desk, ref: str, reason: str, *, free: bool = False, actor: str 
     warranty repair, the work continues free; otherwise the ticket closes as declined."""
     reason = _text(reason, "reason", "record why the customer refused the charge")
     when = _when(desk, at)
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         _need(job, "quoted", doing="refuse")
         number = job.ticket_number
@@ -136,7 +136,7 @@ def issue(desk: Desk, ref: str, technicians: list[str], *, contractor: str | Non
     """Issue the work order to its technicians (the ticket is dispatched to the first)."""
     if not technicians:
         raise DomainError("technician", "name at least one technician")
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         _need(job, "accepted", doing="issue a work order for")
         staff = [get_staff(s, n.strip(), "technician") for n in technicians]
@@ -156,7 +156,7 @@ def confirm_call(desk: Desk, ref: str, note: str, *, actor: str | None = None,
     """The phone call before leaving (上门前电话确认), logged on the ticket."""
     note = _text(note, "note", "say what the customer confirmed")
     when = _when(desk, at)
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         _need(job, "issued", doing="confirm the visit of")
         number = job.ticket_number
@@ -177,7 +177,7 @@ def arrive(desk: Desk, ref: str, checklist: Iterable[str], *, actor: str | None 
         raise DomainError("check", f"unknown checklist item(s) {sorted(unknown)}; "
                           f"one of: {', '.join(CHECKLIST)}")
     when = _when(desk, at)
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         _need(job, "issued", doing="arrive for")
         if job.phone_confirmed_at is None:
@@ -234,7 +234,7 @@ def complete(desk: Desk, ref: str, *, actor: str | None = None,
     """Complete the job: refused without the customer's signature; resolves the ticket, which
     puts it in the core follow-up queue (paid services: 100 %, within 1 working day)."""
     when = _when(desk, at)
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         _need(job, "on_site", doing="complete")
         if not job.signed_at:
@@ -288,5 +288,5 @@ def job_view(s: Session, desk: Desk, job: Job) -> dict[str, Any]:
 
 
 def show_job(desk: Desk, ref: str) -> dict[str, Any]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         return job_view(s, desk, _job(s, ref))

@@ -83,7 +83,7 @@ def cash_up(desk: Desk, day: str | date, counted: dict[str, str] | None = None
     (method → yuan counted in the till) the difference per method."""
     d = parse_date(day, "day")
     start = datetime.combine(d, time(), desk.tz).astimezone(UTC)
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(Payment, Job.number).join(Job, Job.id == Payment.job_id)
                          .where(Payment.at >= start, Payment.at < start + timedelta(days=1))
                          .order_by(Payment.at, Payment.id)).all()
@@ -120,7 +120,7 @@ def damage(desk: Desk, ref: str, *, description: str, amount: str, actor: str | 
 
 
 def damages(desk: Desk, ref: str) -> list[dict[str, Any]]:
-    with desk.sessions() as s:
+    with desk.read() as s:
         job = _job(s, ref)
         rows = s.scalars(select(Damage).where(Damage.job_id == job.id).order_by(Damage.id))
         return [{"description": d.description, "amount_fen": d.amount_fen,

@@ -70,7 +70,7 @@ def in_force(s: Session, code: str, on: date) -> PriceItem:
 
 def price_list(desk: Desk, on: date | None = None, history: bool = False) -> list[dict[str, Any]]:
     on = on or desk.now().astimezone(desk.tz).date()
-    with desk.sessions() as s:
+    with desk.read() as s:
         q = select(PriceItem).order_by(PriceItem.code, PriceItem.version)
         if not history:
             q = q.where(PriceItem.effective_from <= on,

@@ -72,7 +72,7 @@ def statement(desk: Desk, month: str, rates: dict[int, Decimal] | None = None
               ) -> list[dict[str, Any]]:
     """Per contractor for `month` (YYYY-MM): jobs, bonus, penalty and net, in fen."""
     rates = rates or RATES
-    with desk.sessions() as s:
+    with desk.read() as s:
         rows = s.execute(select(Score, Job.number).join(Job, Job.id == Score.job_id)
                          .where(Score.month == month).order_by(Score.contractor, Job.number))
         out: dict[str, dict[str, Any]] = {}

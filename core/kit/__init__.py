@@ -1,0 +1,97 @@
+"""The plugin kit: everything a plugin (or the training toolkit) may use of the core.
+
+A plugin imports this package and its two adapters' helpers (`core.kit.cli`,
+`core.kit.api`), nothing else of `core`; an import-linter contract in `make test` holds
+it to that. What a plugin needs and does not find here is added here, so the list below
+is the whole surface the core promises to keep stable.
+
+- `hookimpl`: the marker for hook implementations.
+- The unit of work: `desk.write()` opens one (or joins the caller's), `desk.read()` reads
+  inside it; `desk.notify(hook, **kw)` fires after commit. `lock(query)` row-locks.
+- Who acts: `actor(session, name)` (None is the site operator), `require(staff, what,
+  roles)`, role sets `DESK`, `LEADS`, phone masking `mask_phone` / `redact` / `sees_phones`.
+- When: `action_time(desk, at, not_before=..., what=...)`, the one time rule; `parse_time`,
+  `show`, `utcnow`.
+- Errors (`DomainError` and kin): one line naming the field; CLI exit 2, HTTP 4xx.
+- The ticket service: `tickets` (dispatch, start, resolve, report, close, withdraw, ...),
+  `show_ticket`, `reserve` (a counter), `Ticket`, `Staff`, `Unit`, `Base`.
+- Vocabularies, the SLA arithmetic and the hook-aware `sla_policy` / `policy_function`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select
+
+from core import hookimpl
+from core import permissions as _permissions
+from core.action_time import action_time
+from core.config import Config, load_config
+from core.desk import Desk
+from core.directory import get_staff, get_unit, list_staff, parse_unit_code
+from core.errors import ConfigError, Conflict, DomainError, NotFound, TransitionRefused
+from core.labels import (
+    CHANNELS,
+    CLOCKS,
+    COMPLAINT_SEVERITIES,
+    NATURES,
+    ROLES,
+    SEVERITIES,
+    Term,
+    Vocabulary,
+    builtin_categories,
+)
+from core.migration_ops import append_only, drop_append_only
+from core.models import Base, Staff, Ticket, Unit
+from core.permissions import DESK, LEADS, PHONE_ROLES, Forbidden, mask_phone, redact, require
+from core.policy import Policy, policy_function, sla_policy
+from core.sla import Duration, add_business_seconds, deadline
+from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
+from core.work import WriteConflict
+
+__all__ = [
+    "CHANNELS", "CLOCKS", "COMPLAINT_SEVERITIES", "DESK", "FUTURE_TOLERANCE", "LEADS",
+    "NATURES", "PHONE_ROLES", "ROLES", "SEVERITIES", "Base", "Config", "ConfigError",
+    "Conflict", "Desk", "DomainError", "Duration", "Forbidden", "NotFound", "Policy", "Staff",
+    "Term", "Ticket", "TransitionRefused", "Unit", "Vocabulary", "WriteConflict",
+    "action_time", "actor", "add_business_seconds", "append_only", "builtin_categories",
+    "claim", "deadline", "drop_append_only", "get_staff", "get_unit", "hookimpl",
+    "list_staff", "load_config", "lock", "mask_phone", "parse_time", "parse_unit_code",
+    "policy_function", "redact", "require", "reserve", "sees_phones", "show", "show_ticket",
+    "sla_policy", "tickets", "utcnow",
+]
+
+
+def actor(session: Any, name: str | None) -> Staff | None:
+    """The acting staff member by name; None (no `--as`) is the site operator. An unknown
+    name is refused (`as: no staff member ...`), on reads as on writes."""
+    return None if name is None else get_staff(session, name, "as")
+
+
+def sees_phones(staff: Staff | None) -> bool:
+    """Whether this reader sees owners' phone numbers in full."""
+    return _permissions.sees_phones(staff)
+
+
+def lock(query: Select[Any]) -> Select[Any]:
+    """`query` locking the rows it reads until the unit of work commits (PostgreSQL
+    `FOR UPDATE`; on SQLite the write transaction already holds the database)."""
+    return query.with_for_update()
+
+
+def __getattr__(name: str) -> Any:
+    # the ticket service and its helpers load on first use: they pull in the whole core
+    if name == "tickets":
+        from core import tickets
+        return tickets
+    if name == "show_ticket":
+        from core.queries import show_ticket
+        return show_ticket
+    if name == "reserve":
+        from core.actions import reserve
+        return reserve
+    if name == "claim":
+        from core.deadlines import claim
+        return claim
+    raise AttributeError(f"module 'core.kit' has no attribute {name!r}")
