@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from core import deadlines, directory, queries
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, table
 from core.errors import DomainError
 from core.labels import ROLES

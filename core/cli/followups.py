@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from core import followups
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, hm, short, table
 from core.labels import STATES
 

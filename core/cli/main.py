@@ -5,28 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from functools import cached_property
 from typing import Any
 
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from core.cli.context import Context
 from core.errors import DomainError
 
 log = logging.getLogger("propdesk")
-
-
-class Context:
-    """Holds the options; opens the site (config, database, plugins) on first use."""
-
-    def __init__(self, db: str | None, config: str | None, actor: str | None) -> None:
-        self.db_url, self.config_path, self.actor = db, config, actor
-
-    @cached_property
-    def desk(self) -> Any:
-        from core.desk import Desk
-
-        return Desk.open(self.db_url, self.config_path)
 
 
 #: toolkits imported only when used, so every other command starts fast (click's lazy group)

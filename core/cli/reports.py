@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from core import capa as capa_service
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, short, table
 from core.reports.render import FORMATS
 

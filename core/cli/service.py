@@ -8,7 +8,7 @@ import threading
 import click
 
 from core import deadlines, tokens, webhooks
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, table
 
 pass_ctx = click.make_pass_decorator(Context)

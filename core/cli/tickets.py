@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from core import queries, tickets
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, ticket_block, ticket_rows
 from core.labels import STATES
 

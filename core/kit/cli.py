@@ -7,7 +7,7 @@ nothing itself: the service checks who may, when, and what.
 
 from __future__ import annotations
 
-from core.cli.main import Context
+from core.cli.context import Context
 from core.cli.output import echo_json, hm, short, table
 
 __all__ = ["Context", "echo_json", "hm", "short", "table"]
