@@ -60,6 +60,7 @@ __all__ = [
     "list_staff", "load_config", "lock", "mask_phone", "parse_time", "parse_unit_code",
     "policy_function", "redact", "require", "reserve", "sees_phones", "show", "show_ticket",
     "sla_policy", "tickets", "utcnow",
+    "Arrival", "arrival_history",
 ]
 
 
@@ -94,4 +95,7 @@ def __getattr__(name: str) -> Any:
     if name == "claim":
         from core.deadlines import claim
         return claim
+    if name in ("arrival_history", "Arrival"):
+        from core import history
+        return getattr(history, name)
     raise AttributeError(f"module 'core.kit' has no attribute {name!r}")
