@@ -1,9 +1,11 @@
 """Arrival profiles from history: the ticket store (read-only) or a CSV export.
 
-`calibrate()` takes plain (received_at, channel, category, severity) records, so the
-counting is tested without a database, and a site without propdesk's store can feed a
-CSV from its old hotline system. The result is a scenario TOML whose streams carry 168
-hourly rates (Monday 00:00 first, site time) — the week's shape as it really was.
+`calibrate()` takes plain (received_at, channel, category, severity) records: the ticket
+store's come from the core's `kit.arrival_history` (the `sim calibrate` command asks for
+them), so this module never touches the database and the counting is tested without one;
+a site without propdesk's store can feed a CSV from its old hotline system. The result is
+a scenario TOML whose streams carry 168 hourly rates (Monday 00:00 first, site time) — the
+week's shape as it really was.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from core.errors import DomainError
@@ -30,6 +33,19 @@ class Record:
     severity: str | None = None
 
 
+class Arrival(Protocol):
+    """What calibration reads of a ticket: a `Record`, or the kit's `Arrival`."""
+
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def severity(self) -> str | None: ...
+
+
 @dataclass
 class Profile:
     since: datetime
@@ -40,7 +56,7 @@ class Profile:
     rates: dict[tuple[str, str, str | None], list[float]]
 
 
-def calibrate(records: Iterable[Record], since: datetime, until: datetime,
+def calibrate(records: Iterable[Arrival], since: datetime, until: datetime,
               tz: ZoneInfo) -> Profile:
     """Mean arrivals per hour of week for each channel, category and severity."""
     if until <= since:
@@ -100,24 +116,6 @@ def window(months: int, until: datetime | None = None) -> tuple[datetime, dateti
         raise DomainError("months", f"must be between 1 and 120, got {months}")
     end = until or datetime.now(UTC)
     return end - timedelta(days=round(months * 30.4375)), end
-
-
-def records_from_store(url: str | None, since: datetime, until: datetime) -> Iterator[Record]:
-    """Tickets received in the window, read in one read-only query."""
-    from sqlalchemy import select
-
-    from core import db
-    from core.models import Ticket
-
-    engine = db.make_engine(db.database_url(url))
-    try:
-        stmt = (select(Ticket.received_at, Ticket.channel, Ticket.category, Ticket.severity)
-                .where(Ticket.received_at >= since, Ticket.received_at < until))
-        with engine.connect() as conn:
-            for received_at, channel, category, severity in conn.execute(stmt):
-                yield Record(received_at, channel, category, severity)
-    finally:
-        engine.dispose()
 
 
 def records_from_csv(path: str | Path, tz: ZoneInfo) -> Iterator[Record]:

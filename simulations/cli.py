@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -225,27 +225,27 @@ def mmc_cmd(arrivals_per_hour: float, aht_min: float, agents: int, days: int,
 @click.option("--until", help="End of the window (ISO 8601; default now).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Site configuration (its time zone places the hours).")
-def calibrate_cmd(months: int, db_url: str | None, csv_path: str | None, until: str | None,
-                  config_path: str | None) -> None:
+@click.pass_context
+def calibrate_cmd(ctx: click.Context, months: int, db_url: str | None, csv_path: str | None,
+                  until: str | None, config_path: str | None) -> None:
     """Print a scenario whose arrivals are the last N months' tickets, by hour of week."""
-    from core.config import load_config
-    from core.times import parse_time
-    from simulations.calibrate import (
-        calibrate,
-        records_from_csv,
-        records_from_store,
-        to_toml,
-        window,
-    )
+    from core import kit
+    from simulations.calibrate import calibrate, records_from_csv, to_toml, window
 
-    config = load_config(config_path)
-    end = parse_time(until, config.tz, "until") if until else None
+    config = kit.load_config(config_path or _root_config(ctx))
+    end = kit.parse_time(until, config.tz, "until") if until else None
     since, stop = window(months, end)
-    records = (records_from_csv(csv_path, config.tz) if csv_path
-               else records_from_store(db_url, since, stop))
+    if csv_path:
+        records: Iterable[Any] = records_from_csv(csv_path, config.tz)
+    else:  # the core reads its own store and hands back plain figures
+        records = kit.arrival_history(kit.Desk.open(db_url, config=config), since, stop)
     profile = calibrate(records, since, stop, config.tz)
     if not profile.records:
         raise DomainError("months", f"no tickets received between {since:%Y-%m-%d} and "
                           f"{stop:%Y-%m-%d}")
     click.echo(to_toml(profile), nl=False)
 
+
+def _root_config(ctx: click.Context) -> str | None:
+    """`propdesk --config` when the group runs inside `propdesk`."""
+    return getattr(ctx.find_root().obj, "config_path", None)

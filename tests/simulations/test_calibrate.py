@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from core import tickets
+from core import kit, tickets
 from core.errors import DomainError
-from simulations.calibrate import Record, calibrate, records_from_store, to_toml, window
+from simulations.calibrate import Record, calibrate, to_toml, window
 from simulations.cli import sim
 from simulations.params import parse_scenario
 
@@ -43,10 +43,34 @@ def test_calibrate_reads_the_ticket_store(site, db_url):
         tickets.intake(site, category=category, summary="漏水 leak", channel=channel,
                        by="王芳", at=base - timedelta(days=days))
     since, until = datetime(2026, 10, 20, tzinfo=TZ), datetime(2026, 11, 20, tzinfo=TZ)
-    prof = calibrate(records_from_store(db_url, since, until), since, until, TZ)
+    history = kit.arrival_history(site, since, until)
+    assert [(a.channel, a.category) for a in history] == [
+        ("walk_in", "inquiry"), ("phone", "repair"), ("phone", "repair")]  # oldest first
+    assert all(a.received_at.tzinfo is not None for a in history)
+    prof = calibrate(history, since, until, TZ)
     assert prof.records == 3
     assert set(prof.rates) == {("phone", "repair", None), ("walk_in", "inquiry", None)}
     res = CliRunner().invoke(sim, ["calibrate", "--db", db_url, "--months", "1",
                                    "--until", "2026-11-20T00:00"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert res.output.startswith("# calibrated from 3 tickets")
+
+
+def test_the_window_is_half_open(site):
+    """A ticket received exactly at `until` belongs to the next window, not this one."""
+    at = datetime(2026, 11, 19, 9, 0, tzinfo=TZ)
+    tickets.intake(site, category="repair", summary="漏水", by="王芳", at=at)
+    assert len(kit.arrival_history(site, at - timedelta(days=1), at)) == 0
+    assert len(kit.arrival_history(site, at, at + timedelta(minutes=1))) == 1
+
+
+def test_simulations_import_no_database_module():
+    """The adapter hands plain figures to the pure code: no sqlalchemy, core.db, models."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "simulations"
+    banned = re.compile(r"^\s*(from|import)\s+(sqlalchemy|core\.(db|models|desk)\b)", re.M)
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if banned.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
