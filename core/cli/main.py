@@ -16,27 +16,44 @@ from core.errors import DomainError
 log = logging.getLogger("propdesk")
 
 
-#: toolkits imported only when used, so every other command starts fast (click's lazy group)
-LAZY = {"train": "training.cli:train", "sim": "simulations.cli:sim"}
-
-
 class PropdeskGroup(click.Group):
-    """Maps user errors to one line on stderr and exit code 2; never a traceback."""
+    """Maps user errors to one line on stderr and exit code 2; never a traceback.
+
+    Plugins add their commands through `register_commands` (the toolkits `train` and `sim`
+    too, as lazy groups): loaded when a name is not a core command or the list is shown,
+    so a core command starts without them; again when the configuration or the allow-list
+    (`PROPDESK_LOAD_PLUGINS`, `PROPDESK_PLUGINS_DIR`) changes, so one group serves every site.
+    """
+
+    _plugged: frozenset[str] = frozenset()
+    _loaded_for: tuple[str | None, ...] | None = None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *LAZY})
+        self._plugin_commands(ctx)
+        return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in LAZY and name not in self.commands:
-            import importlib
-
-            module, attr = LAZY[name].split(":")
-            try:
-                self.add_command(getattr(importlib.import_module(module), attr), name)
-            except (ImportError, AttributeError) as exc:
-                log.warning("%s is unavailable: %s", name, exc)
-                return None
+        if name not in self.commands or name in self._plugged:
+            self._plugin_commands(ctx)
         return super().get_command(ctx, name)
+
+    def _plugin_commands(self, ctx: click.Context) -> None:
+        from core.config import load_config
+        from core.plugins import make_plugin_manager
+
+        path = ctx.find_root().params.get("config") or os.environ.get("PROPDESK_CONFIG")
+        key = (path, os.environ.get("PROPDESK_LOAD_PLUGINS"),
+               os.environ.get("PROPDESK_PLUGINS_DIR"))
+        if key == self._loaded_for:
+            return
+        for name in self._plugged:
+            self.commands.pop(name, None)
+        before = dict(self.commands)
+        config = load_config(path)
+        make_plugin_manager(config.plugins.enabled or None,
+                            config.plugins.dir).hook.register_commands(cli=self)
+        self._plugged = frozenset(n for n, c in self.commands.items() if before.get(n) is not c)
+        self._loaded_for = key
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
@@ -49,6 +66,9 @@ class PropdeskGroup(click.Group):
         except click.Abort:
             click.echo("aborted", err=True)
             sys.exit(1)
+        except DomainError as exc:  # e.g. a bad propdesk.toml while listing the commands
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
         sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -103,17 +123,9 @@ _register()
 
 
 def main() -> None:
-    """Console entry point: also lets installed plugins add commands."""
-    try:
-        from core.config import load_config
-        from core.plugins import make_plugin_manager
-
-        args = sys.argv[1:]
-        cfg_path = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"), None)
-        config = load_config(cfg_path)
-        make_plugin_manager(config.plugins.enabled or None,
-                            config.plugins.dir).hook.register_commands(cli=cli)
-    except DomainError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    """Console entry point (plugins' commands join through `register_commands`)."""
     cli()
+
+
+if __name__ == "__main__":
+    main()
