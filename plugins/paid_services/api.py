@@ -1,25 +1,19 @@
 """HTTP routes of the paid services (`/paid/...`), thin over the services.
 
-Desk roles quote, take consent, issue and take payment; technicians also log the call,
-arrival, work and signature; leads read the contractor statement.
+Who may do what is the services' decision (the same for the CLI's `--as`): a route passes
+the token's staff member as `actor` and the app maps a refusal to 403/404/409 JSON.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.api.deps import DeskDep, require_roles
-from core.models import Staff
+from core.kit.api import DeskDep, StaffDep
 from plugins.paid_services import decisions, jobs, payments, pricing, printing, scoring
-
-DeskStaff = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager"))]
-Field_ = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager",
-                                                "technician"))]
-Leads = Annotated[Staff, Depends(require_roles("supervisor", "manager"))]
 
 
 class _In(BaseModel):
@@ -104,95 +98,95 @@ def add_routes(router: APIRouter) -> None:
     r = APIRouter(prefix="/paid", tags=["paid services 有偿服务"])
 
     @r.get("/prices", response_model=None)
-    def prices(desk: DeskDep, staff: Field_, format: str = "json"
+    def prices(desk: DeskDep, staff: StaffDep, format: str = "json"
                ) -> list[dict[str, Any]] | PlainTextResponse | HTMLResponse:
         if format == "md":
-            return PlainTextResponse(pricing.export(desk, "md"))
+            return PlainTextResponse(pricing.export(desk, "md", actor=staff.name))
         if format == "html":
-            return HTMLResponse(pricing.export(desk, "html"))
-        return pricing.price_list(desk)
+            return HTMLResponse(pricing.export(desk, "html", actor=staff.name))
+        return pricing.price_list(desk, actor=staff.name)
 
     @r.post("/prices", status_code=201)
-    def price_set(body: PriceIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
-        return pricing.set_price(desk, **body.model_dump())
+    def price_set(body: PriceIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return pricing.set_price(desk, **body.model_dump(), actor=staff.name)
 
     @r.post("/warranty")
-    def warranty(body: WarrantyIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def warranty(body: WarrantyIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return decisions.set_warranty(desk, body.unit, body.handover, body.until, staff.name)
 
     @r.get("/tickets/{number}/decisions")
-    def decided(number: str, desk: DeskDep, staff: Field_) -> list[dict[str, Any]]:
-        return decisions.history(desk, number)
+    def decided(number: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+        return decisions.history(desk, number, actor=staff.name)
 
     @r.post("/tickets/{number}/quote", status_code=201)
-    def quote(number: str, body: QuoteIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def quote(number: str, body: QuoteIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.quote(desk, number, list(body.items.items()), actor=staff.name, at=body.at)
 
     @r.get("/jobs/{ref}")
-    def show(ref: str, desk: DeskDep, staff: Field_) -> dict[str, Any]:
-        return jobs.show_job(desk, ref)
+    def show(ref: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return jobs.show_job(desk, ref, actor=staff.name)
 
     @r.get("/jobs/{ref}/print", response_class=HTMLResponse)
-    def print_(ref: str, desk: DeskDep, staff: Field_) -> str:
-        return printing.work_order_html(desk, ref)
+    def print_(ref: str, desk: DeskDep, staff: StaffDep) -> str:
+        return printing.work_order_html(desk, ref, actor=staff.name)
 
     @r.post("/jobs/{ref}/accept")
-    def accept(ref: str, body: AcceptIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def accept(ref: str, body: AcceptIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.accept(desk, ref, body.appointment, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/refuse")
-    def refuse(ref: str, body: RefuseIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def refuse(ref: str, body: RefuseIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.refuse(desk, ref, body.reason, free=body.free, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/issue")
-    def issue(ref: str, body: IssueIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def issue(ref: str, body: IssueIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.issue(desk, ref, body.technicians, contractor=body.contractor,
                           actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/confirm-call")
-    def call(ref: str, body: NoteIn, desk: DeskDep, staff: Field_) -> dict[str, Any]:
+    def call(ref: str, body: NoteIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.confirm_call(desk, ref, body.note, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/arrive")
-    def arrive(ref: str, body: ArriveIn, desk: DeskDep, staff: Field_) -> dict[str, Any]:
+    def arrive(ref: str, body: ArriveIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.arrive(desk, ref, body.checklist, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/work")
-    def work(ref: str, body: WorkIn, desk: DeskDep, staff: Field_) -> dict[str, Any]:
+    def work(ref: str, body: WorkIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.record_work(desk, ref, work_done=body.work_done, cause=body.cause,
                                 care_advice=body.care_advice, materials=body.materials,
                                 actor=staff.name)
 
     @r.post("/jobs/{ref}/sign")
-    def sign(ref: str, body: SignIn, desk: DeskDep, staff: Field_) -> dict[str, Any]:
-        return jobs.sign(desk, ref, body.name, body.image, at=body.at)
+    def sign(ref: str, body: SignIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return jobs.sign(desk, ref, body.name, body.image, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/complete")
-    def complete(ref: str, body: _In, desk: DeskDep, staff: Field_) -> dict[str, Any]:
+    def complete(ref: str, body: _In, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return jobs.complete(desk, ref, actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/pay")
-    def pay(ref: str, body: PayIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def pay(ref: str, body: PayIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return payments.pay(desk, ref, method=body.method, receipt=body.receipt,
                             actor=staff.name, at=body.at)
 
     @r.post("/jobs/{ref}/refund")
-    def refund(ref: str, body: RefundIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
+    def refund(ref: str, body: RefundIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return payments.refund(desk, ref, amount=body.amount, reason=body.reason,
                                receipt=body.receipt, method=body.method, actor=staff.name,
                                at=body.at)
 
     @r.post("/jobs/{ref}/damages", status_code=201)
-    def damage(ref: str, body: DamageIn, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
+    def damage(ref: str, body: DamageIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return payments.damage(desk, ref, description=body.description, amount=body.amount,
                                actor=staff.name, at=body.at)
 
     @r.get("/cashup/{day}")
-    def cashup(day: str, desk: DeskDep, staff: DeskStaff) -> dict[str, Any]:
-        return payments.cash_up(desk, day)
+    def cashup(day: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        return payments.cash_up(desk, day, actor=staff.name)
 
     @r.get("/statement/{month}")
-    def statement(month: str, desk: DeskDep, staff: Leads) -> list[dict[str, Any]]:
-        return scoring.statement(desk, month)
+    def statement(month: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+        return scoring.statement(desk, month, actor=staff.name)
 
     router.include_router(r)

@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from core.cli.main import Context
-from core.cli.output import echo_json
-from core.errors import DomainError
+from core.kit import DomainError
+from core.kit.cli import Context, echo_json
 from plugins.paid_services import decisions, jobs, payments, pricing, printing, scoring
 from plugins.paid_services.money import yuan
 
@@ -53,7 +52,7 @@ def price_set(ctx: Context, code: str, name_zh: str, name_en: str, unit: str, la
     """Add a price item, or a new version of it from --effective."""
     item = pricing.set_price(ctx.desk, code=code, name_zh=name_zh, name_en=name_en, unit=unit,
                              labour=labour, approval=approval, effective=effective,
-                             materials_separate=not materials_included)
+                             materials_separate=not materials_included, actor=ctx.actor)
     click.echo(f"{item['code']} v{item['version']} {item['labour']} 元/{item['unit']} "
                f"from {item['effective_from']}")
 
@@ -68,9 +67,9 @@ def prices(ctx: Context, fmt: str, on: str | None, history: bool, output: Path |
     """The price list in force, for posting (Markdown or HTML)."""
     day = decisions.parse_date(on, "on") if on else None
     if fmt == "json" or history:
-        echo_json(pricing.price_list(ctx.desk, day, history))
+        echo_json(pricing.price_list(ctx.desk, day, history, actor=ctx.actor))
         return
-    text = pricing.export(ctx.desk, fmt, day)
+    text = pricing.export(ctx.desk, fmt, day, actor=ctx.actor)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
@@ -95,7 +94,7 @@ def warranty(ctx: Context, unit: str, handover: str, until: str) -> None:
 @pass_ctx
 def decision(ctx: Context, ticket: str) -> None:
     """The paid/warranty/public-area decisions of a ticket and their reasons."""
-    for d in decisions.history(ctx.desk, ticket):
+    for d in decisions.history(ctx.desk, ticket, actor=ctx.actor):
         click.echo(f"{d['at']} {d['label']}: {d['reason']} ({d['by']})")
 
 
@@ -194,7 +193,7 @@ def work(ctx: Context, job: str, work_done: str, cause: str, care: str,
 @pass_ctx
 def sign(ctx: Context, job: str, name: str, image: str, at: str | None) -> None:
     """The customer's signature on the work order."""
-    click.echo(_job_line(jobs.sign(ctx.desk, job, name, image, at=at)))
+    click.echo(_job_line(jobs.sign(ctx.desk, job, name, image, actor=ctx.actor, at=at)))
 
 
 @paid.command("complete")
@@ -211,7 +210,7 @@ def complete(ctx: Context, job: str, at: str | None) -> None:
 @pass_ctx
 def show(ctx: Context, job: str) -> None:
     """A job as JSON."""
-    echo_json(jobs.show_job(ctx.desk, job))
+    echo_json(jobs.show_job(ctx.desk, job, actor=ctx.actor))
 
 
 @paid.command("print")
@@ -220,7 +219,7 @@ def show(ctx: Context, job: str) -> None:
 @pass_ctx
 def print_(ctx: Context, job: str, output: Path | None) -> None:
     """The printable work order, three copies (HTML)."""
-    text = printing.work_order_html(ctx.desk, job)
+    text = printing.work_order_html(ctx.desk, job, actor=ctx.actor)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")
@@ -277,7 +276,7 @@ def damage(ctx: Context, job: str, description: str, amount: str, at: str | None
 def cashup(ctx: Context, day: str, counted: tuple[str, ...], as_json: bool) -> None:
     """The day's receipts and totals; with --counted, the difference per method."""
     result = payments.cash_up(ctx.desk, day, dict(_pairs(counted, "counted")) if counted
-                              else None)
+                              else None, actor=ctx.actor)
     if as_json:
         echo_json(result)
         return
@@ -296,7 +295,8 @@ def cashup(ctx: Context, day: str, counted: tuple[str, ...], as_json: bool) -> N
 @pass_ctx
 def statement(ctx: Context, month: str, rates: str | None, as_json: bool) -> None:
     """Contractor bonus and penalty for a month (YYYY-MM)."""
-    rows = scoring.statement(ctx.desk, month, scoring.parse_rates(rates) if rates else None)
+    rows = scoring.statement(ctx.desk, month, scoring.parse_rates(rates) if rates else None,
+                             actor=ctx.actor)
     if as_json:
         echo_json(rows)
         return

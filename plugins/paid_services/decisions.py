@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core.directory import get_unit
-from core.errors import DomainError
-from core.labels import Vocabulary
-from core.models import Unit
+from core import kit
+from core.kit import DomainError, Unit, Vocabulary
 from plugins.paid_services.models import Decision, UnitWarranty
 from plugins.paid_services.money import vocab
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
+
+#: who reads the decisions: the desk and the technicians sent to the home
+READERS = kit.DESK | {"technician"}
 
 DECISIONS: Vocabulary = vocab("decision", [
     ("paid", "有偿", "paid service", ("有偿服务",)),
@@ -44,13 +45,14 @@ def parse_date(text: str | date, field: str) -> date:
 
 def set_warranty(desk: Desk, unit: str, handover: str | date, until: str | date,
                  actor: str | None = None) -> dict[str, Any]:
-    """Record (or correct) a unit's handover date and warranty end."""
+    """Record (or correct) a unit's handover date and warranty end (the desk)."""
     start, end = parse_date(handover, "handover"), parse_date(until, "until")
     if end < start:
         raise DomainError("until", "the warranty cannot end before the handover")
     with desk.write() as s:
-        u = get_unit(s, unit)
-        row = s.get(UnitWarranty, u.id) or UnitWarranty(unit_id=u.id)
+        kit.require(kit.actor(s, actor), "set warranty dates", kit.DESK)
+        u = kit.get_unit(s, unit)
+        row = s.get(UnitWarranty, u.id, with_for_update=True) or UnitWarranty(unit_id=u.id)
         row.handover_date, row.warranty_until = start, end
         row.set_by, row.set_at = actor or "operator", desk.now()
         s.add(row)
@@ -115,8 +117,9 @@ def record(desk: Desk, number: str, decision: str, reason: str, actor: str | Non
     return {"ticket": number, "decision": decision, "reason": reason.strip()}
 
 
-def history(desk: Desk, number: str) -> list[dict[str, Any]]:
+def history(desk: Desk, number: str, *, actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
+        kit.require(kit.actor(s, actor), "read paid-service decisions", READERS)
         rows = s.scalars(select(Decision).where(Decision.ticket_number == number)
                          .order_by(Decision.id)).all()
         return [{"decision": r.decision, "label": DECISIONS.label(r.decision),

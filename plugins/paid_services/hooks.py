@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import hookimpl
-from plugins.paid_services import decisions, scoring
+from core.kit import hookimpl
+from plugins.paid_services import decisions, rules, scoring
 from plugins.paid_services.models import MODELS
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
@@ -31,6 +31,12 @@ def classify_ticket(ticket: dict[str, Any], config: Any, desk: Any) -> dict[str,
 @hookimpl
 def ticket_created(ticket: dict[str, Any], desk: Any) -> None:
     decisions.record_for_new_ticket(ticket, desk)
+
+
+@hookimpl
+def validate_transition(ticket: dict[str, Any], action: str, actor: str | None,
+                        data: dict[str, Any], desk: Any) -> None:
+    rules.veto(ticket, action, desk)
 
 
 @hookimpl

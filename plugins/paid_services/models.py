@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.kit import Base
 
 
 class PriceItem(Base):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from core.errors import DomainError
-from core.labels import Vocabulary
+from core.kit import DomainError, Vocabulary
 
 FEN = Decimal(100)
 

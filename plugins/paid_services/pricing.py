@@ -13,19 +13,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, NotFound
+from core import kit
+from core.kit import DomainError, NotFound
 from plugins.paid_services.decisions import parse_date
 from plugins.paid_services.models import PriceItem
 from plugins.paid_services.money import parse_yuan, yuan
+from plugins.paid_services.records import FIELD, who
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 
 def set_price(desk: Desk, *, code: str, name_zh: str, name_en: str, unit: str, labour: str,
               approval: str, effective: str | date, materials_separate: bool = True,
-              ) -> dict[str, Any]:
-    """Add an item, or a new version of it from `effective` (the old one ends the day before)."""
+              actor: str | None = None) -> dict[str, Any]:
+    """Add an item, or a new version of it from `effective` (the old one ends the day before).
+    Prices are the price authority's, set by a supervisor or the site manager."""
     code = (code or "").strip().upper()
     if not code:
         raise DomainError("code", "give the item code (e.g. PS-01)")
@@ -37,8 +40,9 @@ def set_price(desk: Desk, *, code: str, name_zh: str, name_en: str, unit: str, l
     fen = parse_yuan(labour, "labour")
     start = parse_date(effective, "effective")
     with desk.write() as s:
-        last = s.scalar(select(PriceItem).where(PriceItem.code == code)
-                        .order_by(PriceItem.version.desc()).limit(1))
+        who(s, actor, "set prices", kit.LEADS)
+        last = s.scalar(kit.lock(select(PriceItem).where(PriceItem.code == code)
+                                 .order_by(PriceItem.version.desc()).limit(1)))
         if last is not None:
             if start <= last.effective_from:
                 raise DomainError("effective", f"{code} v{last.version} is in force from "
@@ -68,9 +72,11 @@ def in_force(s: Session, code: str, on: date) -> PriceItem:
     return row
 
 
-def price_list(desk: Desk, on: date | None = None, history: bool = False) -> list[dict[str, Any]]:
+def price_list(desk: Desk, on: date | None = None, history: bool = False, *,
+               actor: str | None = None) -> list[dict[str, Any]]:
     on = on or desk.now().astimezone(desk.tz).date()
     with desk.read() as s:
+        who(s, actor, "read the price list", FIELD)
         q = select(PriceItem).order_by(PriceItem.code, PriceItem.version)
         if not history:
             q = q.where(PriceItem.effective_from <= on,
@@ -90,10 +96,11 @@ def _materials(item: dict[str, Any]) -> str:
     return "材料另计 materials extra" if item["materials_separate"] else "含材料 materials incl."
 
 
-def export(desk: Desk, fmt: str = "md", on: date | None = None) -> str:
+def export(desk: Desk, fmt: str = "md", on: date | None = None, *,
+           actor: str | None = None) -> str:
     """The list in force, for posting on the notice board (Markdown or HTML)."""
     on = on or desk.now().astimezone(desk.tz).date()
-    items = price_list(desk, on)
+    items = price_list(desk, on, actor=actor)
     title = f"有偿服务收费标准 Paid-service price list ({on.isoformat()})"
     heads = ["编号 Code", "项目 Item", "单位 Unit", "人工费 Labour (元)", "材料 Materials",
              "物价批准 Approval", "生效 Effective"]

@@ -10,7 +10,7 @@ from plugins.paid_services.jobs import CHECKLIST, show_job
 from plugins.paid_services.money import yuan
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 COPIES = ("第一联 客服中心 desk copy", "第二联 维修人员 technician copy",
           "第三联 业主 customer copy")
@@ -19,8 +19,8 @@ STYLE = ("body{font-family:sans-serif}section{page-break-after:always;border:1px
          "td,th{border:1px solid #000;padding:2px 6px}")
 
 
-def work_order_html(desk: Desk, ref: str) -> str:
-    job = show_job(desk, ref)
+def work_order_html(desk: Desk, ref: str, *, actor: str | None = None) -> str:
+    job = show_job(desk, ref, actor=actor)
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(x['code'] or '材料 material')}</td><td>{e(x['name'])}</td>"

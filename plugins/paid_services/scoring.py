@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core.errors import DomainError
-from core.times import parse_time
-from plugins.paid_services.jobs import totals
+from core import kit
+from core.kit import DomainError, parse_time
 from plugins.paid_services.models import Job, Score
 from plugins.paid_services.money import yuan
+from plugins.paid_services.records import totals
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 #: satisfaction → percent of the job's price: 5 very satisfied … 1 very dissatisfied
 RATES: dict[int, Decimal] = {5: Decimal("2"), 4: Decimal("1"), 3: Decimal("-1"),
@@ -39,7 +39,7 @@ def score(desk: Desk, ticket: str, satisfaction: int, at: str | None = None
           ) -> dict[str, Any] | None:
     """Score the job of `ticket` once; None when it has no completed job or is scored."""
     with desk.write() as s:
-        job = s.scalar(select(Job).where(Job.ticket_number == ticket))
+        job = s.scalar(kit.lock(select(Job).where(Job.ticket_number == ticket)))
         if job is None or job.completed_at is None or not job.contractor:
             return None
         if s.scalar(select(Score.id).where(Score.job_id == job.id)):
@@ -68,11 +68,13 @@ def parse_rates(text: str) -> dict[int, Decimal]:
     return rates
 
 
-def statement(desk: Desk, month: str, rates: dict[int, Decimal] | None = None
-              ) -> list[dict[str, Any]]:
-    """Per contractor for `month` (YYYY-MM): jobs, bonus, penalty and net, in fen."""
+def statement(desk: Desk, month: str, rates: dict[int, Decimal] | None = None, *,
+              actor: str | None = None) -> list[dict[str, Any]]:
+    """Per contractor for `month` (YYYY-MM): jobs, bonus, penalty and net, in fen (read by
+    a supervisor or the site manager)."""
     rates = rates or RATES
     with desk.read() as s:
+        kit.require(kit.actor(s, actor), "read the contractor statement", kit.LEADS)
         rows = s.execute(select(Score, Job.number).join(Job, Job.id == Score.job_id)
                          .where(Score.month == month).order_by(Score.contractor, Job.number))
         out: dict[str, dict[str, Any]] = {}

@@ -35,7 +35,8 @@ def test_quote_to_print_over_http(http, priced: Desk) -> None:
     assert r.status_code == 201 and r.json()["total"] == "50.50"
     job = r.json()["number"]
     assert client.post(f"/paid/jobs/{job}/accept", headers=keys["王芳"],
-                       json={"appointment": "2026-11-19T14:00"}).status_code == 200
+                       json={"appointment": "2026-11-19T14:00", "at": "2026-11-19T09:06"}
+                       ).status_code == 200
     page = client.get(f"/paid/jobs/{job}/print", headers=keys["赵强"])
     assert page.status_code == 200 and page.text.count(job) >= 3
     md = client.get("/paid/prices?format=md", headers=keys["赵强"])

@@ -73,7 +73,10 @@ def test_refusal_closes_the_ticket_as_declined(priced: Desk) -> None:
     assert (out["status"], out["refusal_reason"], out["total_fen"]) == \
         ("declined", "嫌贵，自己找人修", 0)
     ticket = show_ticket(priced, job["ticket"])
-    assert ticket["state"] == "closed" and ticket["result"].startswith("declined")
+    assert ticket["state"] == "closed" and "嫌贵，自己找人修" in ticket["result"]
+    # the history records only what happened: taken in, then withdrawn (no work done)
+    assert [e["kind"] for e in ticket["events"]] == ["received", "withdrawn"]
+    assert ticket["events"][-1]["actor"] == "王芳"
     with pytest.raises(TransitionRefused):
         jobs.accept(priced, job["number"], "2026-11-18T14:00")
 
