@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.api.deps import DeskDep, StaffDep
+from core.kit.api import DeskDep, StaffDep
 from plugins.keys import losses, overdue, reconcile, service, vacant
 
 router = APIRouter(prefix="/keys", tags=["keys 钥匙管理"])

@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from core.cli.main import Context
-from core.cli.output import echo_json, hm, short, table
+from core.kit.cli import Context, echo_json, hm, short, table
 from plugins.keys import losses, overdue, reconcile, service, vacant
 from plugins.keys.common import KINDS, STATUSES
 
@@ -179,10 +178,7 @@ def loans(ctx: Context, open_only: bool, overdue: bool, ticket: str | None,
 @pass_ctx
 def check(ctx: Context, at: str | None, as_json: bool) -> None:
     """Record overdue and at-risk loans, once each; announce those serving a work order."""
-    from core.times import parse_time
-
-    now = parse_time(at, ctx.desk.tz) if at else None
-    found = overdue.check(ctx.desk, now, actor=ctx.actor)
+    found = overdue.check(ctx.desk, actor=ctx.actor, at=at)
     if as_json:
         echo_json(found)
         return

@@ -8,22 +8,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, lazyload
 
-from core.directory import get_staff
-from core.errors import ConfigError, DomainError, NotFound
-from core.labels import Vocabulary
-from core.models import Staff
-from core.permissions import Forbidden
-from core.sla import Duration
-from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
-from plugins.keys.models import Key, KeyAudit, KeyLoan
+from core import kit
+from core.kit import ConfigError, DomainError, Duration, NotFound, Staff, Vocabulary, show
+from plugins.keys.models import Key, KeyAudit, KeyLoan, KeyLoss
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from core.desk import Desk
+    from core.kit import Desk
 
 
 def _vocab(name: str, rows: list[tuple[str, str, str] | tuple[str, str, str, tuple[str, ...]]]
@@ -99,27 +94,35 @@ def wall_duration(raw: str, field: str, error: type[DomainError] = DomainError) 
 # ------------------------------------------------------------------------------- roles
 
 KEEPERS = frozenset({"custodian", "supervisor", "manager"})
-LEADS = frozenset({"supervisor", "manager"})
-#: action → roles allowed (the CLI without --as is the site operator, allowed everything
-#: except what needs a named person: the manager's approval of a loss)
-ROLES: dict[str, frozenset[str]] = {
-    "read": KEEPERS, "register": KEEPERS, "lend": KEEPERS, "return": KEEPERS,
-    "count": KEEPERS, "report_loss": KEEPERS, "lock_change": KEEPERS, "vacant": KEEPERS,
-    "check": KEEPERS, "spot_check": LEADS, "approve_loss": frozenset({"manager"}),
+LEADS = kit.LEADS
+MANAGER = frozenset({"manager"})
+_KEEPERS_ONLY = ": the key custodian (钥匙管理员) and supervisors only"
+#: action → (what the refusal says the caller tried, the roles allowed). The CLI without
+#: --as is the site operator, allowed everything except what needs a named person: the
+#: manager's approval of a loss (`losses.approve_loss`)
+RULES: dict[str, tuple[str, frozenset[str]]] = {
+    "read": ("read the key register" + _KEEPERS_ONLY, KEEPERS),
+    "register": ("register keys" + _KEEPERS_ONLY, KEEPERS),
+    "lend": ("lend keys" + _KEEPERS_ONLY, KEEPERS),
+    "return": ("take keys back" + _KEEPERS_ONLY, KEEPERS),
+    "count": ("count the key cabinet" + _KEEPERS_ONLY, KEEPERS),
+    "spot_check": ("spot-check the key cabinet: supervisors and the site manager only",
+                   LEADS),
+    "report_loss": ("report a lost key" + _KEEPERS_ONLY, KEEPERS),
+    "withdraw_loss": ("withdraw a loss report" + _KEEPERS_ONLY, KEEPERS),
+    "approve_loss": ("approve a lost key: the site manager (项目经理) approves", MANAGER),
+    "lock_change": ("record a lock change" + _KEEPERS_ONLY, KEEPERS),
+    "vacant": ("record vacant-unit tasks" + _KEEPERS_ONLY, KEEPERS),
+    "check": ("run the key loan check" + _KEEPERS_ONLY, KEEPERS),
 }
 
 
 def authorise(s: Session, actor: str | None, action: str) -> Staff | None:
-    """The acting staff member, if their role allows `action` (None: the operator)."""
-    if actor is None:
-        return None
-    staff = get_staff(s, actor, "as")
-    if staff.role not in ROLES[action]:
-        raise Forbidden("as", f"{staff.name} ({staff.role}) may not {action.replace('_', ' ')}"
-                        " keys: key custodian (钥匙管理员) and supervisors only"
-                        if action != "approve_loss" else
-                        f"{staff.name} ({staff.role}) may not approve a lost key: "
-                        "the site manager (项目经理) approves")
+    """The acting staff member, if their role allows `action` (None: the operator).
+    An unknown name is refused here, for reads as for writes, whoever calls."""
+    staff = kit.actor(s, actor)
+    what, roles = RULES[action]
+    kit.require(staff, what, roles)
     return staff
 
 
@@ -135,7 +138,7 @@ def audit(s: Session, *, at: datetime, actor: str, action: str, entity: str, ent
           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
     """One append-only row per change: who, when (the real time and the recording time),
     what it was and what it became."""
-    s.add(KeyAudit(at=at, recorded_at=utcnow(), actor=actor, action=action, entity=entity,
+    s.add(KeyAudit(at=at, recorded_at=kit.utcnow(), actor=actor, action=action, entity=entity,
                    entity_id=entity_id, tag=key.tag if key else None,
                    unit=unit or (key.unit.code if key and key.unit else None),
                    before=_jsonable(before), after=_jsonable(after)))
@@ -154,17 +157,23 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- input
 
 
-def when(desk: Desk, at: str | datetime | None, field: str = "at",
-         not_before: datetime | None = None, what: str = "") -> datetime:
-    """The time of an action: now, or a past time (not before `not_before`)."""
-    now = desk.now()
-    value = parse_time(at, desk.tz, field) if at is not None else now
-    if value > now + FUTURE_TOLERANCE:
-        raise DomainError(field, "a time in the future cannot be recorded")
-    if not_before is not None and value < not_before:
-        raise DomainError(field, f"{show(value, desk.tz)} is before {what} "
-                          f"({show(not_before, desk.tz)})")
-    return value
+def action_time(desk: Desk, at: str | datetime | None, s: Session, key: Key | None = None,
+                what: str = "the key's last record", field: str = "at") -> datetime:
+    """The time of an action on `key`: the one time rule (`kit.action_time`), never before
+    the key's last record in the audit trail."""
+    return kit.action_time(desk, at, not_before=last_event(s, key) if key else None,
+                           what=what, field=field)
+
+
+def last_event(s: Session, key: Key) -> datetime | None:
+    """When the key's last change happened (the loan clock's own notes aside: a key can
+    come back before the check noticed it was late, and be recorded afterwards)."""
+    return s.scalar(select(func.max(KeyAudit.at)).where(
+        KeyAudit.tag == key.tag, KeyAudit.action.not_in(CLOCK_NOTES)))
+
+
+#: audit actions the loan check writes by itself
+CLOCK_NOTES = ("at_risk", "overdue")
 
 
 def text_field(value: str | None, field: str, required: bool = True,
@@ -186,9 +195,22 @@ def parse_day(value: str | date, field: str) -> date:
         raise DomainError(field, f"not a date: {value!r} (YYYY-MM-DD)") from None
 
 
-def get_key(s: Session, tag: str, lock: bool = False) -> Key:
-    query = select(Key).where(Key.tag == (tag or "").strip())
-    key = s.scalar(query.with_for_update(of=Key) if lock else query)
+def get_key(s: Session, tag: str) -> Key:
+    """A key to read (no lock)."""
+    key = s.scalar(select(Key).where(Key.tag == (tag or "").strip()))
+    if key is None:
+        raise NotFound("tag", f"no key tagged {tag!r} in the register")
+    return key
+
+
+def lock_key(s: Session, tag: str | None = None, key_id: int | None = None) -> Key:
+    """A key to change, row-locked until the unit of work commits, and read afresh: every
+    change of a key's state is checked against the state it is in now. (Its unit loads
+    separately: PostgreSQL locks no row on the nullable side of an outer join.)"""
+    query = select(Key).options(lazyload(Key.unit))
+    query = query.where(Key.id == key_id) if key_id is not None else query.where(
+        Key.tag == (tag or "").strip())
+    key = s.scalar(kit.lock(query).execution_options(populate_existing=True))
     if key is None:
         raise NotFound("tag", f"no key tagged {tag!r} in the register")
     return key
@@ -196,7 +218,54 @@ def get_key(s: Session, tag: str, lock: bool = False) -> Key:
 
 def open_loan(s: Session, key: Key) -> KeyLoan | None:
     return s.scalar(select(KeyLoan).where(KeyLoan.key_id == key.id,
-                                          KeyLoan.closed_at.is_(None)))
+                                          KeyLoan.closed_at.is_(None))
+                    .execution_options(populate_existing=True))
+
+
+def pending_loss(s: Session, key: Key) -> KeyLoss | None:
+    """The key's loss report still awaiting the site manager's approval."""
+    return s.scalar(select(KeyLoss).where(KeyLoss.key_id == key.id,
+                                          KeyLoss.status == "reported"))
+
+
+#: the key's states each action starts from: the one table every command is held to
+STARTS_FROM: dict[str, frozenset[str]] = {
+    "lend": frozenset({"in_cabinet"}),
+    "return": frozenset({"on_loan"}),
+    "hand_back": frozenset({"in_cabinet"}),
+    "report_loss": frozenset({"in_cabinet", "on_loan"}),
+    "approve_loss": frozenset({"in_cabinet", "on_loan"}),
+}
+DOING = {"lend": "lent", "return": "taken back", "hand_back": "returned to its owner",
+         "report_loss": "reported lost", "approve_loss": "written off"}
+
+
+def check_state(s: Session, desk: Desk, key: Key, action: str) -> None:
+    """Refuse `action` unless the (locked) key is in a state it starts from; a key reported
+    lost moves no further until the report is withdrawn or approved."""
+    if key.status not in STARTS_FROM[action]:
+        raise kit.TransitionRefused("tag", state_refusal(s, desk, key, action))
+    loss = pending_loss(s, key) if action != "approve_loss" else None
+    if loss is not None:
+        raise kit.TransitionRefused(
+            "tag", f"key {key.tag} is reported lost (loss {loss.id}, awaiting the site "
+            f"manager's approval): it cannot be {DOING[action]}; if it turned up, withdraw "
+            f"the report first (propdesk keys loss withdraw {loss.id})")
+
+
+def state_refusal(s: Session, desk: Desk, key: Key, action: str) -> str:
+    label = STATUSES.label(key.status)
+    if action == "lend" and key.status == "on_loan":
+        loan = open_loan(s, key)
+        if loan is not None:
+            return (f"key {key.tag} is already out: lent to {loan.borrower} at "
+                    f"{show(loan.lent_at, desk.tz)}, due {show(loan.due_at, desk.tz)}")
+    if action == "return":
+        return f"key {key.tag} is not on loan: it is {label}"
+    if action == "hand_back":
+        return (f"key {key.tag} is {label}: only a key in the cabinet can be returned to "
+                "its owner")
+    return f"key {key.tag} is {label}: it cannot be {DOING[action]}"
 
 
 # ------------------------------------------------------------------------------- views
@@ -211,6 +280,18 @@ def key_view(key: Key, tz: ZoneInfo) -> dict[str, Any]:
         "entrustment_ref": key.entrustment_ref, "registered_by": key.registered_by,
         "registered_at": show(key.registered_at, tz),
     }
+
+
+def key_read(key: Key, tz: ZoneInfo, reader: Staff | None) -> dict[str, Any]:
+    """A key as a reader sees it: with the owner's name and phone for a unit's key (who
+    the custodian asks before lending it), the phone masked unless the reader sees phones.
+    (The audit trail keeps `key_view`, without the phone.)"""
+    unit = key.unit
+    view = key_view(key, tz) | {"owner": unit.owner_name if unit else None,
+                                "owner_phone": unit.owner_phone if unit else None}
+    if not kit.sees_phones(reader):
+        view["owner_phone"] = kit.mask_phone(view["owner_phone"])
+    return view
 
 
 def loan_view(loan: KeyLoan, tz: ZoneInfo) -> dict[str, Any]:

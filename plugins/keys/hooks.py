@@ -1,7 +1,7 @@
 """Hook implementations of the key plugin (钥匙管理): its tables and Alembic branch, its
 commands and routes, and the veto that keeps a work order open while its key is out.
 Everything else lives in the plugin's services (service, overdue, reconcile, losses,
-vacant); the plugin reaches the core only through hooks and the core's public functions.
+vacant); the plugin reaches the core only through hooks and the plugin kit (`core.kit`).
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import hookimpl
-from core.errors import TransitionRefused
+from core.kit import TransitionRefused, hookimpl
 from plugins.keys.models import MODELS
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"

@@ -1,4 +1,4 @@
-"""The key plugin's tables, on the shared `core.models.Base` (its own Alembic branch `keys`).
+"""The key plugin's tables, on the shared `core.kit.Base` (its own Alembic branch `keys`).
 
 People are stored by name, as the core's ticket history stores its actors: a record must
 still say who it was after a staff member leaves. Times are UTC (`UTCDateTime`).
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models import Base, Unit
+from core.kit import Base, Unit
 
 #: an open loan: not yet returned (or closed as lost)
 OPEN_LOAN = text("closed_at IS NULL")

@@ -1,6 +1,6 @@
 """The loan clock: an open loan is at risk when most of its time is used and overdue when
 its due time passes. `propdesk keys check` records each exactly once (compare-and-set,
-`core.deadlines.claim`), so several checkers on one database never record twice.
+`kit.claim`), so several checkers on one database never record twice.
 
 Announcing: `sla_breached(ticket, clock)` / `sla_at_risk(ticket, clock)` document `ticket`
 as a ticket (the object `ticket show --json` prints, without history) and `clock` as
@@ -18,16 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core.deadlines import claim
-from core.errors import NotFound
-from core.plugins import notify
-from core.queries import show_ticket
-from core.times import show
+from core import kit
+from core.kit import NotFound, show
 from plugins.keys.common import audit, authorise
 from plugins.keys.models import KeyLoan
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 CLOCK = "key_loan"
 #: an overdue key is escalated to the supervisor, who spot-checks the cabinet
@@ -44,20 +41,22 @@ def clock_view(loan: KeyLoan, desk: Desk) -> dict[str, Any]:
             "tag": loan.key.tag, "borrower": loan.borrower}
 
 
-def check(desk: Desk, now: datetime | None = None,
-          actor: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """One pass: record newly overdue and newly at-risk loans, then announce them."""
-    now = now or desk.now()
+def check(desk: Desk, now: datetime | None = None, actor: str | None = None,
+          at: str | datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """One pass: record newly overdue and newly at-risk loans, then announce them (after
+    the commit). `now` is the watcher's own clock; `at` is a person's `--at`, held to the
+    one time rule."""
     found: dict[str, list[dict[str, Any]]] = {"overdue": [], "at_risk": []}
     calls: list[tuple[str, str, dict[str, Any]]] = []
     with desk.write() as s:
         authorise(s, actor, "check")
+        now = kit.action_time(desk, at) if at is not None else now or desk.now()
         due = (select(KeyLoan).where(KeyLoan.closed_at.is_(None), KeyLoan.due_at < now,
                                      KeyLoan.overdue_at.is_(None))
                .order_by(KeyLoan.due_at, KeyLoan.id).with_for_update(skip_locked=True,
                                                                     of=KeyLoan))
         for loan in s.scalars(due).unique():
-            if not claim(s, loan, "overdue_at", now):
+            if not kit.claim(s, loan, "overdue_at", now):
                 continue  # another checker recorded it first
             extra = {"escalated_to": ESCALATED_TO}
             _record(s, loan, now, "overdue", "overdue_at", extra, found, calls, desk,
@@ -68,17 +67,17 @@ def check(desk: Desk, now: datetime | None = None,
                  .order_by(KeyLoan.due_at, KeyLoan.id).with_for_update(skip_locked=True,
                                                                       of=KeyLoan))
         for loan in s.scalars(risky).unique():
-            if not claim(s, loan, "at_risk_noted_at", now):
+            if not kit.claim(s, loan, "at_risk_noted_at", now):
                 continue
             _record(s, loan, now, "at_risk", "at_risk_noted_at", {}, found, calls, desk,
                     "sla_at_risk")
-    for hook, number, clock in calls:
-        try:
-            ticket = show_ticket(desk, number)
-        except NotFound:  # the ticket vanished (never, but never crash the check)
-            continue
-        ticket.pop("events", None)
-        notify(desk, hook, ticket=ticket, clock=clock)
+        for hook, number, clock in calls:
+            try:
+                ticket = kit.show_ticket(desk, number)
+            except NotFound:  # the ticket vanished (never, but never crash the check)
+                continue
+            ticket.pop("events", None)
+            desk.notify(hook, ticket=ticket, clock=clock)  # fires once the pass commits
     return found
 
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core.errors import DomainError
-from core.times import show
-from plugins.keys.common import actor_name, audit, authorise, parse_day, text_field, when
+from core import kit
+from core.kit import DomainError, show
+from plugins.keys.common import actor_name, audit, authorise, parse_day, text_field
 from plugins.keys.models import Key, KeyCount
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 #: keys the count looks for: every key still the site's responsibility
 COUNTED = ("in_cabinet", "on_loan", "lost")
@@ -41,7 +41,7 @@ def count(desk: Desk, present: Iterable[str], *, kind: str = "daily",
     note = text_field(note, "note", required=False)
     with desk.write() as s:
         staff = authorise(s, actor, "count" if kind == "daily" else "spot_check")
-        moment = when(desk, at)
+        moment = kit.action_time(desk, at)  # a count is a new record: nothing before it
         register = {k.tag: k for k in s.scalars(select(Key).order_by(Key.tag))}
         if picked is not None:
             unknown = [t for t in picked if t not in register]

@@ -1,5 +1,8 @@
-"""The key register and loans (钥匙登记、借用、归还): one transaction per action.
+"""The key register and loans (钥匙登记、借用、归还): one unit of work per action.
 
+Every action locks the key it changes and checks the state the key is in now, in the
+same unit of work that changes it (`common.check_state`): a key reported lost, written
+off or returned to its owner is never lent or taken back, whoever asks and however often.
 Every refusal is a domain error naming the field, raised before anything is written;
 every change leaves an audit row (who, when, before, after). A returned loan of a unit's
 key offers the unit's key history to the household archive through a hook, after commit.
@@ -11,15 +14,10 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
-from core.directory import get_unit
-from core.errors import DomainError, NotFound, TransitionRefused
-from core.models import Staff, Ticket
-from core.plugins import notify
-from core.times import parse_time, show
+from core import kit
+from core.kit import DomainError, NotFound, Staff, Ticket, TransitionRefused, show
 from plugins.keys.common import (
     AUTH_METHODS,
     CONDITIONS,
@@ -27,23 +25,26 @@ from plugins.keys.common import (
     PRIVATE_KINDS,
     STATUSES,
     KeySettings,
+    action_time,
     actor_name,
     audit,
     authorise,
+    check_state,
     get_key,
+    key_read,
     key_view,
     loan_view,
+    lock_key,
     open_loan,
     parse_day,
     snapshot,
     text_field,
     wall_duration,
-    when,
 )
 from plugins.keys.models import Key, KeyAudit, KeyLoan
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 TAG = re.compile(r"^[^\s,]{1,32}$")
 CLOSED_TICKET_STATES = frozenset({"closed"})
@@ -86,12 +87,12 @@ def register_key(desk: Desk, tag: str, kind: str, *, unit: str | None = None,
         entrusted_day = None
     with desk.write() as s:
         staff = authorise(s, actor, "register")
-        moment = when(desk, at)
+        moment = action_time(desk, at, s)
         if entrusted_day is not None and entrusted_day > moment.astimezone(desk.tz).date():
             raise DomainError("entrusted_on", "the entrustment cannot be dated after today")
         if s.scalar(select(Key.id).where(Key.tag == tag)):
             raise DomainError("tag", f"tag {tag} is already in the register")
-        key = Key(tag=tag, kind=kind, unit=get_unit(s, unit) if unit else None, area=area,
+        key = Key(tag=tag, kind=kind, unit=kit.get_unit(s, unit) if unit else None, area=area,
                   description=text_field(description, "description", False, 128),
                   copies=copies, status="in_cabinet", entrusted_by=entrusted_by,
                   entrusted_on=entrusted_day, entrustment_ref=entrustment_ref,
@@ -101,7 +102,7 @@ def register_key(desk: Desk, tag: str, kind: str, *, unit: str | None = None,
         view = key_view(key, desk.tz)
         audit(s, at=moment, actor=actor_name(staff), action="registered", entity="key",
               entity_id=key.id, key=key, after=view)
-    return view
+        return key_read(key, desk.tz, staff)
 
 
 def hand_back(desk: Desk, tag: str, *, to: str, note: str | None = None,
@@ -110,19 +111,17 @@ def hand_back(desk: Desk, tag: str, *, to: str, note: str | None = None,
     to = text_field(to, "to", limit=64) or ""
     with desk.write() as s:
         staff = authorise(s, actor, "register")
-        key = get_key(s, tag, lock=True)
+        key = lock_key(s, tag)
         if key.kind not in PRIVATE_KINDS:
             raise TransitionRefused("tag", f"key {key.tag} opens a public area: it has no "
                                     "owner to return it to")
-        if key.status != "in_cabinet":
-            raise TransitionRefused("tag", f"key {key.tag} is {STATUSES.label(key.status)}: "
-                                    "only a key in the cabinet can be returned to its owner")
-        moment = when(desk, at)
+        check_state(s, desk, key, "hand_back")
+        moment = action_time(desk, at, s, key)
         key.status = "returned"
         audit(s, at=moment, actor=actor_name(staff), action="returned_to_owner", entity="key",
               entity_id=key.id, key=key, before={"status": "in_cabinet"},
               after={"status": "returned", "to": to, "note": note})
-        return key_view(key, desk.tz)
+        return key_read(key, desk.tz, staff)
 
 
 # ------------------------------------------------------------------------------- loans
@@ -148,15 +147,15 @@ def lend(desk: Desk, tag: str, *, borrower: str, purpose: str, contractor: bool 
                           "--contractor")
     with desk.write() as s:
         staff = authorise(s, actor, "lend")
-        key = get_key(s, tag, lock=True)
-        moment = when(desk, at)
-        if key.status != "in_cabinet":
-            raise TransitionRefused("tag", _not_in_cabinet(s, desk, key))
+        key = lock_key(s, tag)
+        check_state(s, desk, key, "lend")
+        moment = action_time(desk, at, s, key)
         if not contractor and not s.scalar(select(Staff.id).where(Staff.name == borrower)):
             raise NotFound("borrower", f"no staff member {borrower!r} (a contractor: "
                            "--contractor with --id-number)")
         if ticket is not None:
-            state = s.scalar(select(Ticket.state).where(Ticket.number == ticket))
+            # locked: a close of that ticket (which checks for keys out) waits for this loan
+            state = s.scalar(kit.lock(select(Ticket.state).where(Ticket.number == ticket)))
             if state is None:
                 raise NotFound("ticket", f"no ticket {ticket!r}")
             if state in CLOSED_TICKET_STATES:
@@ -169,34 +168,14 @@ def lend(desk: Desk, tag: str, *, borrower: str, purpose: str, contractor: bool 
                        id_number=id_number, company=company, purpose=purpose, ticket=ticket,
                        **auth, lent_by=actor_name(staff), lent_at=moment, policy=policy,
                        due_at=due_at, at_risk_at=moment + (due_at - moment) * ratio)
-        # compare-and-set on the status, and a unique index over open loans: two desks
-        # lending the same key at once cannot both succeed
-        done = s.execute(update(Key).where(Key.id == key.id, Key.status == "in_cabinet")
-                         .values(status="on_loan").execution_options(
-                             synchronize_session=False))
-        if done.rowcount != 1:
-            raise TransitionRefused("tag", f"key {key.tag} was just lent by someone else")
-        set_committed_value(key, "status", "on_loan")
+        key.status = "on_loan"
         s.add(loan)
-        try:
-            s.flush()
-        except IntegrityError:
-            raise TransitionRefused("tag", f"key {key.tag} was just lent by someone else") \
-                from None
+        s.flush()  # a second open loan of the key breaks a unique index: a 409, not a 500
         view = loan_view(loan, desk.tz)
         audit(s, at=moment, actor=actor_name(staff), action="lent", entity="loan",
               entity_id=loan.id, key=key, before={"status": "in_cabinet"},
               after={"status": "on_loan"} | view)
     return view
-
-
-def _not_in_cabinet(s: Any, desk: Desk, key: Key) -> str:
-    if key.status == "on_loan":
-        loan = open_loan(s, key)
-        if loan is not None:
-            return (f"key {key.tag} is already out: lent to {loan.borrower} at "
-                    f"{show(loan.lent_at, desk.tz)}, due {show(loan.due_at, desk.tz)}")
-    return f"key {key.tag} is {STATUSES.label(key.status)}, not in the cabinet"
 
 
 def _authorisation(desk: Desk, key: Key, by: str | None, how: str | None,
@@ -216,7 +195,7 @@ def _authorisation(desk: Desk, key: Key, by: str | None, how: str | None,
     if method == "entrustment" and key.kind != "entrusted":
         raise DomainError("authorised_how", "only a key entrusted for a vacant unit is lent "
                           "under its written entrustment")
-    moment = when(desk, at, "authorised_at")
+    moment = kit.action_time(desk, at, field="authorised_at")
     if moment > lent_at:
         raise DomainError("authorised_at", "the owner's authorisation must come before the "
                           "loan")
@@ -232,7 +211,7 @@ def _due(desk: Desk, due: str | datetime | None, lent_at: datetime,
     if isinstance(due, str) and re.fullmatch(r"\s*\d+\s*[a-z]+\s*", due):
         duration = wall_duration(due, "due")
         return str(duration), lent_at + duration.wall
-    due_at = parse_time(due, desk.tz, "due")
+    due_at = kit.parse_time(due, desk.tz, "due")
     if due_at <= lent_at:
         raise DomainError("due", "the key must be due back after it is lent")
     minutes = max(1, round((due_at - lent_at) / timedelta(minutes=1)))
@@ -247,12 +226,12 @@ def return_key(desk: Desk, tag: str, *, condition: str = "good", note: str | Non
     note = text_field(note, "note", required=condition != "good")
     with desk.write() as s:
         staff = authorise(s, actor, "return")
-        key = get_key(s, tag, lock=True)
-        loan = open_loan(s, key) if key.status == "on_loan" else None
-        if loan is None:
-            raise TransitionRefused("tag", f"key {key.tag} is not on loan: it is "
-                                    f"{STATUSES.label(key.status)}")
-        moment = when(desk, at, not_before=loan.lent_at, what="the loan")
+        key = lock_key(s, tag)
+        check_state(s, desk, key, "return")
+        loan = open_loan(s, key)
+        if loan is None:  # never: on loan means one open loan (a unique index holds it)
+            raise TransitionRefused("tag", f"key {key.tag} has no open loan")
+        moment = action_time(desk, at, s, key, what="the loan")
         before = snapshot(loan, LOAN_FIELDS)
         loan.closed_at, loan.outcome, loan.condition, loan.condition_note = (
             moment, "returned", condition, note)
@@ -264,9 +243,8 @@ def return_key(desk: Desk, tag: str, *, condition: str = "good", note: str | Non
         audit(s, at=moment, actor=actor_name(staff), action="returned", entity="loan",
               entity_id=loan.id, key=key, before={"status": "on_loan"} | before,
               after={"status": "in_cabinet"} | snapshot(loan, LOAN_FIELDS))
-        record = _archive_record(s, desk, key, loan) if key.unit else None
-    if record is not None:
-        notify(desk, "archive_record_offered", record=record)
+        if key.unit is not None:  # offered once the return has committed
+            desk.notify("archive_record_offered", record=_archive_record(s, desk, key, loan))
     return view
 
 
@@ -286,23 +264,24 @@ def _archive_record(s: Any, desk: Desk, key: Key, loan: KeyLoan) -> dict[str, An
 def list_keys(desk: Desk, *, status: str | None = None, unit: str | None = None,
               actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
-        authorise(s, actor, "read")
+        staff = authorise(s, actor, "read")
         query = select(Key).order_by(Key.tag)
         if status:
             query = query.where(Key.status == STATUSES.parse(status))
         if unit:
-            query = query.where(Key.unit_id == get_unit(s, unit).id)
-        return [key_view(k, desk.tz) for k in s.scalars(query)]
+            query = query.where(Key.unit_id == kit.get_unit(s, unit).id)
+        return [key_read(k, desk.tz, staff) for k in s.scalars(query)]
 
 
 def show_key(desk: Desk, tag: str, actor: str | None = None) -> dict[str, Any]:
     """A key with its loans, newest first."""
     with desk.read() as s:
-        authorise(s, actor, "read")
+        staff = authorise(s, actor, "read")
         key = get_key(s, tag)
         loans = s.scalars(select(KeyLoan).where(KeyLoan.key_id == key.id)
                           .order_by(KeyLoan.lent_at.desc(), KeyLoan.id.desc()))
-        return key_view(key, desk.tz) | {"loans": [loan_view(x, desk.tz) for x in loans]}
+        return key_read(key, desk.tz, staff) | {"loans": [loan_view(x, desk.tz)
+                                                          for x in loans]}
 
 
 def list_loans(desk: Desk, *, open_only: bool = False, overdue: bool = False,
@@ -334,7 +313,7 @@ def unit_history(desk: Desk, unit: str, *, actor: str | None = None,
                  session: Any = None) -> list[dict[str, Any]]:
     """Every audited change to a unit's keys, oldest first: the file's key history."""
     def read(s: Any) -> list[dict[str, Any]]:
-        code = get_unit(s, unit).code
+        code = kit.get_unit(s, unit).code
         rows = s.scalars(select(KeyAudit).where(KeyAudit.unit == code)
                          .order_by(KeyAudit.at, KeyAudit.id))
         return [audit_view(r, desk) for r in rows]

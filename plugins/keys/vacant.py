@@ -10,16 +10,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
-from core import tickets
-from core.directory import get_staff
-from core.errors import DomainError, NotFound, TransitionRefused
-from core.times import show
-from plugins.keys.common import TASK_KINDS, actor_name, audit, authorise, text_field, when
+from core import kit
+from core.kit import DomainError, NotFound, TransitionRefused, show
+from plugins.keys.common import TASK_KINDS, actor_name, audit, authorise, text_field
 from plugins.keys.models import Key, VacantTask
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 #: the keys that make a unit "vacant with keys held": entrusted and still the site's
@@ -79,35 +78,33 @@ def record(desk: Desk, task_id: int, *, by: str | None = None, note: str | None 
     with desk.write() as s:
         staff = authorise(s, actor, "vacant")
         if anomaly and receiver:
-            get_staff(s, receiver, "by")
-        task = s.scalar(select(VacantTask).where(VacantTask.id == task_id)
-                        .with_for_update(of=VacantTask))
+            kit.get_staff(s, receiver, "by")
+        task = s.scalar(kit.lock(select(VacantTask).where(VacantTask.id == task_id)
+                                 .options(lazyload(VacantTask.unit)))
+                        .execution_options(populate_existing=True))
         if task is None:
             raise NotFound("id", f"no vacant-unit task {task_id}")
         if task.done_at is not None:
             raise TransitionRefused("id", f"task {task_id} was recorded done at "
                                     f"{show(task.done_at, desk.tz)}")
-        moment = when(desk, at)
+        moment = kit.action_time(desk, at, not_before=task.generated_at,
+                                 what="the task's generation")
         task.done_at, task.done_by = moment, (by or "").strip() or actor_name(staff)
         task.note, task.anomaly = note, anomaly
         audit(s, at=moment, actor=actor_name(staff), action="task_done", entity="task",
               entity_id=task.id, unit=task.unit.code, before={"done_at": None},
               after={"done_at": moment, "done_by": task.done_by, "note": note,
                      "anomaly": anomaly})
-        unit, kind = task.unit.code, TASK_KINDS.terms[task.kind].zh
-    if anomaly:
-        view = tickets.intake(desk, category="issue_report", channel="collected", unit=unit,
-                              summary=f"空置房{kind}发现异常: {anomaly}", by=receiver,
-                              at=moment, idempotency_key=f"keys:task:{task_id}")
-        with desk.write() as s:
-            row = s.get(VacantTask, task_id)
-            assert row is not None
-            row.ticket = view["number"]
+        if anomaly:  # the ticket is taken in inside the same unit of work
+            kind = TASK_KINDS.terms[task.kind].zh
+            view = kit.tickets.intake(desk, category="issue_report", channel="collected",
+                                      unit=task.unit.code, at=moment, by=receiver,
+                                      summary=f"空置房{kind}发现异常: {anomaly}")
+            task.ticket = view["number"]
             audit(s, at=moment, actor=actor_name(staff), action="anomaly_ticket",
-                  entity="task", entity_id=task_id, unit=unit, before={"ticket": None},
-                  after={"ticket": view["number"]})
-            return task_view(row, desk)
-    return task_view(task, desk)
+                  entity="task", entity_id=task.id, unit=task.unit.code,
+                  before={"ticket": None}, after={"ticket": task.ticket})
+        return task_view(task, desk)
 
 
 def task_view(task: VacantTask, desk: Desk) -> dict[str, Any]:
