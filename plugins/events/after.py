@@ -10,11 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from core.desk import Desk
-from core.directory import get_unit
-from core.errors import DomainError
-from core.models import Unit
-from core.times import show
+from core import kit
 from plugins.events.models import (
     Event,
     EventSession,
@@ -23,37 +19,47 @@ from plugins.events.models import (
     Registration,
     Survey,
 )
-from plugins.events.service import SEASONS, get_event, season_window, setting
+from plugins.events.service import SEASONS, Time, acting, get_event, season_window, setting
 
 
 def _attended_units(s: Session, event_id: int) -> dict[int, str]:
-    rows = s.execute(select(Unit.id, Unit.code).join(Registration).join(EventSession)
+    rows = s.execute(select(kit.Unit.id, kit.Unit.code).join(Registration).join(EventSession)
                      .where(EventSession.event_id == event_id,
                             Registration.status == "attended").distinct())
     return dict(rows.all())
 
 
-def record_survey(desk: Desk, event_id: int, *, unit: str, score: int, at: datetime,
-                  comment: str | None = None) -> dict[str, Any]:
+def record_survey(desk: kit.Desk, event_id: int, *, unit: str, score: int, at: Time = None,
+                  comment: str | None = None, actor: str | None = None) -> dict[str, Any]:
+    """A participating household's answer, once (a second one, even a concurrent one,
+    is refused)."""
     if not 1 <= score <= 5:
-        raise DomainError("score", "satisfaction is 1 (very dissatisfied) to 5 (very satisfied)")
+        raise kit.DomainError("score", "satisfaction is 1 (very dissatisfied) to 5 (very "
+                              "satisfied)")
     with desk.write() as s:
+        acting(s, actor, "record an event survey", kit.DESK)
         event = get_event(s, event_id)
-        household = get_unit(s, unit)
-        if household.id not in _attended_units(s, event.id):
-            raise DomainError("unit", f"household {household.code} did not attend event "
-                              f"{event_id}")
+        household = kit.get_unit(s, unit)
+        came = s.scalar(select(func.max(Registration.changed_at)).join(EventSession).where(
+            EventSession.event_id == event.id, Registration.unit_id == household.id,
+            Registration.status == "attended"))
+        if came is None:
+            raise kit.DomainError("unit", f"household {household.code} did not attend event "
+                                  f"{event_id}")
+        when = kit.action_time(desk, at, not_before=came, what="the household's check-in")
         if s.scalar(select(Survey.id).where(Survey.event_id == event.id,
                                             Survey.unit_id == household.id)):
-            raise DomainError("unit", f"household {household.code} has already answered")
+            raise kit.Conflict("unit", f"household {household.code} has already answered")
         s.add(Survey(event_id=event.id, unit_id=household.id, score=score, comment=comment,
-                     at=at))
-    return coverage(desk, event_id)
+                     at=when))
+        s.flush()
+        return coverage(desk, event_id)
 
 
-def coverage(desk: Desk, event_id: int) -> dict[str, Any]:
+def coverage(desk: kit.Desk, event_id: int, *, actor: str | None = None) -> dict[str, Any]:
     """Surveyed share of the participating households, and who is still to be asked."""
     with desk.read() as s:
+        acting(s, actor)
         event = get_event(s, event_id)
         attended = _attended_units(s, event.id)
         answers = dict(s.execute(select(Survey.unit_id, Survey.score)
@@ -69,10 +75,14 @@ def coverage(desk: Desk, event_id: int) -> dict[str, Any]:
             "to_ask": sorted(code for uid, code in attended.items() if uid not in answers)}
 
 
-def chase_surveys(desk: Desk, event_id: int, *, at: datetime) -> int:
-    """Queue a survey request to each participating household not yet asked or answered."""
+def chase_surveys(desk: kit.Desk, event_id: int, *, at: Time = None,
+                  actor: str | None = None) -> int:
+    """Queue a survey request to each participating household not yet asked or answered
+    (the event is locked, so two chases at once ask each household once)."""
     with desk.write() as s:
-        event = get_event(s, event_id)
+        acting(s, actor, "chase event surveys", kit.DESK)
+        event = get_event(s, event_id, lock=True)
+        when = kit.action_time(desk, at)
         answered = set(s.scalars(select(Survey.unit_id).where(Survey.event_id == event.id)))
         asked = set(s.scalars(select(Notice.unit).where(Notice.event_id == event.id,
                                                         Notice.kind == "survey")))
@@ -80,40 +90,51 @@ def chase_surveys(desk: Desk, event_id: int, *, at: datetime) -> int:
         for uid, code in _attended_units(s, event.id).items():
             if uid in answered or code in asked:
                 continue
-            unit = s.get_one(Unit, uid)
+            unit = s.get_one(kit.Unit, uid)
             s.add(Notice(event_id=event.id, kind="survey", unit=code, phone=unit.owner_phone,
                          message=f"【社区活动】{event.title} 满意度调查 / satisfaction survey",
-                         created_at=at))
+                         created_at=when))
             count += 1
         return count
 
 
-def summarise(desk: Desk, event_id: int, *, text: str, at: datetime) -> dict[str, Any]:
-    """Close an event with its summary; a large event needs its survey coverage first."""
+def summarise(desk: kit.Desk, event_id: int, *, text: str, at: Time = None,
+              actor: str | None = None) -> dict[str, Any]:
+    """Close an event with its summary (a supervisor or manager); a large event needs its
+    survey coverage first."""
     if not text.strip():
-        raise DomainError("summary", "write the summary")
-    cover = coverage(desk, event_id)
+        raise kit.DomainError("summary", "write the summary")
     with desk.write() as s:
-        event = get_event(s, event_id)
+        acting(s, actor, "close an event with its summary", kit.LEADS)
+        event = get_event(s, event_id, lock=True)
         if event.status != "approved":
-            raise DomainError("event", f"event {event_id} is {event.status}")
+            raise kit.TransitionRefused("event", f"event {event_id} is {event.status}")
+        when = kit.action_time(desk, at, not_before=event.approved_at,
+                               what="the event's approval")
         last = s.scalar(select(func.max(EventSession.starts_at))
                         .where(EventSession.event_id == event.id)) or event.starts_at
-        if last > at:
-            raise DomainError("event", "the event is not over yet")
+        if last > when:
+            raise kit.DomainError("event", "the event is not over yet")
+        cover = coverage(desk, event_id)
         if event.large and cover["shortfall"]:
-            raise DomainError("survey", f"survey coverage {cover['surveyed']}/"
-                              f"{cover['participants']}: {cover['shortfall']} more needed "
-                              f"(ask: {', '.join(cover['to_ask'])})")
+            raise kit.DomainError("survey", f"survey coverage {cover['surveyed']}/"
+                                  f"{cover['participants']}: {cover['shortfall']} more needed "
+                                  f"(ask: {', '.join(cover['to_ask'])})")
         event.summary, event.status = text.strip(), "closed"
-    return cover
+        return cover
 
 
-def purge(desk: Desk, *, at: datetime, actor: str | None = None) -> list[dict[str, Any]]:
-    """Remove events (and their registrations, surveys, notices) held past retention."""
+def purge(desk: kit.Desk, *, at: Time = None, actor: str | None = None
+          ) -> list[dict[str, Any]]:
+    """Remove events (and their registrations, surveys, notices) held past retention; a
+    supervisor or manager, never dated in the future nor before the last purge. Each event
+    purged is logged once, even when two purges run at once (its row is locked first)."""
     with desk.write() as s:
+        staff = acting(s, actor, "purge event records", kit.LEADS)
+        previous = s.scalar(select(func.max(PurgeLog.purged_at)))
+        when = kit.action_time(desk, at, not_before=previous, what="the last purge")
         years = int(setting(s, "retention_years"))
-        local = at.astimezone(desk.tz).date()
+        local = when.astimezone(desk.tz).date()
         try:
             cutoff_day = local.replace(year=local.year - years)
         except ValueError:  # 29 February
@@ -121,11 +142,16 @@ def purge(desk: Desk, *, at: datetime, actor: str | None = None) -> list[dict[st
         cutoff = datetime.combine(cutoff_day, time(), desk.tz).astimezone(UTC)
         last = (select(Event.id, Event.title, Event.starts_at,
                        func.max(EventSession.starts_at).label("last"))
-                .outerjoin(EventSession).group_by(Event.id, Event.title, Event.starts_at))
+                .outerjoin(EventSession).group_by(Event.id, Event.title, Event.starts_at)
+                .order_by(Event.id))
+        due = [(event_id, title, starts) for event_id, title, starts, latest
+               in s.execute(last).all()
+               if (max(starts, latest) if latest else starts).replace(tzinfo=UTC) < cutoff]
+        held = set(s.scalars(kit.lock(select(Event.id).where(
+            Event.id.in_([d[0] for d in due])))))
         done = []
-        for event_id, title, starts, latest in s.execute(last).all():
-            ended = max(starts, latest) if latest else starts
-            if ended.replace(tzinfo=UTC) >= cutoff:
+        for event_id, title, starts in due:
+            if event_id not in held:  # a concurrent purge removed it first
                 continue
             sessions = select(EventSession.id).where(EventSession.event_id == event_id)
             s.execute(delete(Notice).where(Notice.event_id == event_id))
@@ -135,27 +161,32 @@ def purge(desk: Desk, *, at: datetime, actor: str | None = None) -> list[dict[st
             s.execute(delete(EventSession).where(EventSession.event_id == event_id))
             s.execute(delete(Event).where(Event.id == event_id))
             s.add(PurgeLog(event_title=title, event_at=starts, registrations=regs,
-                           surveys=surveys, purged_at=at, actor=actor))
-            done.append({"event": event_id, "title": title, "event_at": show(starts, desk.tz),
+                           surveys=surveys, purged_at=when,
+                           actor=staff.name if staff else None))
+            done.append({"event": event_id, "title": title,
+                         "event_at": kit.show(starts, desk.tz),
                          "registrations": regs, "surveys": surveys})
         return done
 
 
-def purge_log(desk: Desk) -> list[dict[str, Any]]:
+def purge_log(desk: kit.Desk, *, actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
-        return [{"title": p.event_title, "event_at": show(p.event_at, desk.tz),
+        acting(s, actor)
+        return [{"title": p.event_title, "event_at": kit.show(p.event_at, desk.tz),
                  "registrations": p.registrations, "surveys": p.surveys,
-                 "purged_at": show(p.purged_at, desk.tz), "actor": p.actor}
+                 "purged_at": kit.show(p.purged_at, desk.tz), "actor": p.actor}
                 for p in s.scalars(select(PurgeLog).order_by(PurgeLog.id))]
 
 
-def season_report(desk: Desk, year: int, season: str) -> dict[str, Any]:
+def season_report(desk: kit.Desk, year: int, season: str, *,
+                  actor: str | None = None) -> dict[str, Any]:
     """Events of a season, participation and satisfaction."""
     season = SEASONS.parse(season)
     first, end = season_window(year, season)
     start = datetime.combine(first, time(), desk.tz)
     stop = datetime.combine(end, time(), desk.tz)
     with desk.read() as s:
+        acting(s, actor)
         ids = list(s.scalars(select(Event.id).where(
             Event.starts_at >= start, Event.starts_at < stop, Event.status != "cancelled")
             .order_by(Event.starts_at)))
@@ -169,7 +200,7 @@ def season_report(desk: Desk, year: int, season: str) -> dict[str, Any]:
             capacity = s.scalar(select(func.sum(EventSession.capacity))
                                 .where(EventSession.event_id == event_id)) or 0
             rows.append({"id": event_id, "title": event.title,
-                         "starts_at": show(event.starts_at, desk.tz), "own": event.own,
+                         "starts_at": kit.show(event.starts_at, desk.tz), "own": event.own,
                          "large": event.large, "status": event.status, "capacity": capacity,
                          "registered": sum(counts.get(k, 0)
                                            for k in ("confirmed", "attended", "no_show")),

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.api.deps import DeskDep, StaffDep, require_roles
-from core.desk import Desk
-from core.models import Staff
-from core.times import parse_time
+from core import kit
+from core.kit.api import DeskDep, StaffDep
 from plugins.events import after, registration, service
-
-Desk_ = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager"))]
-Leads = Annotated[Staff, Depends(require_roles("supervisor", "manager"))]
 
 
 class _In(BaseModel):
@@ -68,78 +62,90 @@ class SummaryIn(_In):
     text: str = Field(..., max_length=5000)
 
 
-def _at(desk: Desk, body: _In) -> datetime:
-    return parse_time(body.at, desk.tz, "at") if body.at else desk.now()
-
-
 def add_routes(router: APIRouter) -> None:
-    """Mount the routes on the application's router (the `register_routes` hook)."""
+    """Mount the routes on the application's router (the `register_routes` hook). Each
+    route opens the unit of work and passes the token's staff member as the actor: the
+    services decide who may, when and what."""
     r = APIRouter(prefix="/events", tags=["events 社区活动"])
 
     @r.post("", status_code=201)
-    def propose(body: ProposalIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+    def propose(body: ProposalIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         fields = body.model_dump(exclude={"at", "title", "starts_at"})
-        return service.propose(desk, title=body.title,
-                               starts_at=parse_time(body.starts_at, desk.tz, "starts_at"),
-                               at=_at(desk, body), actor=staff.name, **fields)
+        starts = kit.parse_time(body.starts_at, desk.tz, "starts_at")
+        with desk.write():
+            return service.propose(desk, title=body.title, starts_at=starts, at=body.at,
+                                   actor=staff.name, **fields)
 
     @r.get("/{event_id}")
     def show(event_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-        return service.event_view(desk, event_id)
+        return service.event_view(desk, event_id, actor=staff.name)
 
     @r.post("/{event_id}/approve")
-    def approve(event_id: int, body: ApproveIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
-        return service.approve(desk, event_id, actor=staff.name, at=_at(desk, body),
-                               override=body.override)
+    def approve(event_id: int, body: ApproveIn, desk: DeskDep,
+                staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return service.approve(desk, event_id, actor=staff.name, at=body.at,
+                                   override=body.override)
 
     @r.post("/{event_id}/call-off")
     def call_off(event_id: int, body: CallOffIn, desk: DeskDep,
-                 staff: Leads) -> dict[str, Any]:
+                 staff: StaffDep) -> dict[str, Any]:
         """Call off the whole event: seats cancelled, households told."""
-        return registration.cancel_event(desk, event_id, reason=body.reason,
-                                         actor=staff.name, at=_at(desk, body))
+        with desk.write():
+            return registration.cancel_event(desk, event_id, reason=body.reason,
+                                             actor=staff.name, at=body.at)
 
     @r.post("/{event_id}/sessions", status_code=201)
     def add_session(event_id: int, body: SessionIn, desk: DeskDep,
-                    staff: Desk_) -> dict[str, Any]:
-        return service.add_session(desk, event_id, capacity=body.capacity, place=body.place,
-                                   starts_at=parse_time(body.starts_at, desk.tz, "starts_at"),
-                                   at=_at(desk, body))
+                    staff: StaffDep) -> dict[str, Any]:
+        starts = kit.parse_time(body.starts_at, desk.tz, "starts_at")
+        with desk.write():
+            return service.add_session(desk, event_id, capacity=body.capacity,
+                                       place=body.place, starts_at=starts, at=body.at,
+                                       actor=staff.name)
 
     @r.post("/sessions/{session_id}/registrations", status_code=201)
     def register(session_id: int, body: RegisterIn, desk: DeskDep,
-                 staff: Desk_) -> dict[str, Any]:
-        return registration.register(desk, session_id, unit=body.unit, channel=body.channel,
-                                     name=body.name, phone=body.phone, at=_at(desk, body),
-                                     actor=staff.name)
+                 staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return registration.register(desk, session_id, unit=body.unit,
+                                         channel=body.channel, name=body.name,
+                                         phone=body.phone, at=body.at, actor=staff.name)
 
     @r.post("/registrations/{reg_id}/cancel")
-    def cancel(reg_id: int, body: _In, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
-        return registration.cancel(desk, reg_id, at=_at(desk, body))
+    def cancel(reg_id: int, body: _In, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return registration.cancel(desk, reg_id, at=body.at, actor=staff.name)
 
     @r.post("/registrations/{reg_id}/checkin")
-    def checkin(reg_id: int, body: _In, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
-        return registration.check_in(desk, reg_id, at=_at(desk, body))
+    def checkin(reg_id: int, body: _In, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return registration.check_in(desk, reg_id, at=body.at, actor=staff.name)
 
     @r.post("/{event_id}/surveys", status_code=201)
-    def survey(event_id: int, body: SurveyIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
-        return after.record_survey(desk, event_id, unit=body.unit, score=body.score,
-                                   comment=body.comment, at=_at(desk, body))
+    def survey(event_id: int, body: SurveyIn, desk: DeskDep,
+               staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return after.record_survey(desk, event_id, unit=body.unit, score=body.score,
+                                       comment=body.comment, at=body.at, actor=staff.name)
 
     @r.get("/{event_id}/coverage")
     def coverage(event_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-        return after.coverage(desk, event_id)
+        return after.coverage(desk, event_id, actor=staff.name)
 
     @r.post("/{event_id}/summary")
-    def summary(event_id: int, body: SummaryIn, desk: DeskDep, staff: Leads) -> dict[str, Any]:
-        return after.summarise(desk, event_id, text=body.text, at=_at(desk, body))
+    def summary(event_id: int, body: SummaryIn, desk: DeskDep,
+                staff: StaffDep) -> dict[str, Any]:
+        with desk.write():
+            return after.summarise(desk, event_id, text=body.text, at=body.at,
+                                   actor=staff.name)
 
     @r.get("/reports/{year}/{season}")
     def report(year: int, season: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-        return after.season_report(desk, year, season)
+        return after.season_report(desk, year, season, actor=staff.name)
 
     @r.get("/plans/{year}")
     def plan(year: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-        return service.plan_view(desk, year)
+        return service.plan_view(desk, year, actor=staff.name)
 
     router.include_router(r)

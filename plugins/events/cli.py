@@ -8,18 +8,19 @@ from typing import Any
 
 import click
 
-from core.cli.main import Context
-from core.cli.output import echo_json, table
-from core.times import parse_time
+from core import kit
+from core.kit.cli import Context, echo_json, table
 from plugins.events import after, registration, service
 
 pass_ctx = click.make_pass_decorator(Context)
-AT = click.option("--at", "at", metavar="TIME", help="When (ISO 8601; naive = site time).")
+AT = click.option("--at", "at", metavar="TIME",
+                  help="When it happened (ISO 8601; naive = site time; not in the future).")
 JSON = click.option("--json", "as_json", is_flag=True)
 
 
-def _at(ctx: Context, at: str | None) -> datetime:
-    return parse_time(at, ctx.desk.tz, "at") if at else ctx.desk.now()
+def _time(ctx: Context, text: str, field: str) -> datetime:
+    """A scheduled time (`--starts`): parsed here, judged by the service."""
+    return kit.parse_time(text, ctx.desk.tz, field)
 
 
 def _out(data: Any, as_json: bool, line: str) -> None:
@@ -44,20 +45,9 @@ def events() -> None:
 def plan(ctx: Context, year: int, survey: str | None, approve: bool, at: str | None,
          as_json: bool) -> None:
     """Create or show a year's plan; with --survey attach the survey, list the gaps."""
-    when = _at(ctx, at)
-    from core.errors import NotFound
-
-    try:
-        service.plan_view(ctx.desk, year)
-        exists = True
-    except NotFound:
-        exists = False
-    if not exists:
-        service.create_plan(ctx.desk, year, survey, when)
-    elif survey:
-        service.attach_survey(ctx.desk, year, survey, when)
-    view = (service.approve_plan(ctx.desk, year, ctx.actor, when) if approve
-            else service.plan_view(ctx.desk, year))
+    with ctx.desk.write():
+        view = service.draw_plan(ctx.desk, year, survey=survey, approve=approve,
+                                 actor=ctx.actor, at=at)
     if as_json:
         echo_json(view)
         return
@@ -87,12 +77,12 @@ def propose(ctx: Context, title: str, starts: str, large: bool, partner: bool,
             budget: int | None, risk_plan: str | None, per_household: int,
             no_waitlist: bool, at: str | None, as_json: bool) -> None:
     """Propose an event (organisation, content, promotion, budget, risk plan)."""
-    view = service.propose(ctx.desk, title=title, starts_at=parse_time(starts, ctx.desk.tz,
-                                                                       "starts"),
-                           at=_at(ctx, at), actor=ctx.actor, own=not partner, large=large,
-                           per_household=per_household, waitlist=not no_waitlist,
-                           organisation=organisation, content=content, promotion=promotion,
-                           budget=budget, risk_plan=risk_plan)
+    with ctx.desk.write():
+        view = service.propose(ctx.desk, title=title, starts_at=_time(ctx, starts, "starts"),
+                               at=at, actor=ctx.actor, own=not partner, large=large,
+                               per_household=per_household, waitlist=not no_waitlist,
+                               organisation=organisation, content=content,
+                               promotion=promotion, budget=budget, risk_plan=risk_plan)
     _out(view, as_json, f"event {view['id']}: {view['title']} proposed ({view['season']})")
 
 
@@ -105,8 +95,8 @@ def propose(ctx: Context, title: str, starts: str, large: bool, partner: bool,
 def approve(ctx: Context, event_id: int, override: str | None, at: str | None,
             as_json: bool) -> None:
     """Approve a proposal (due 15 days before the event by default)."""
-    view = service.approve(ctx.desk, event_id, actor=ctx.actor, at=_at(ctx, at),
-                           override=override)
+    with ctx.desk.write():
+        view = service.approve(ctx.desk, event_id, actor=ctx.actor, at=at, override=override)
     _out(view, as_json, f"event {event_id}: approved by {view['approved_by']}")
 
 
@@ -119,8 +109,9 @@ def approve(ctx: Context, event_id: int, override: str | None, at: str | None,
 def call_off(ctx: Context, event_id: int, reason: str, at: str | None, as_json: bool) -> None:
     """Call off a whole event: every seat cancelled, every household told (supervisor or
     manager, with --as)."""
-    view = registration.cancel_event(ctx.desk, event_id, reason=reason, actor=ctx.actor,
-                                     at=_at(ctx, at))
+    with ctx.desk.write():
+        view = registration.cancel_event(ctx.desk, event_id, reason=reason, actor=ctx.actor,
+                                         at=at)
     _out(view, as_json, f"event {event_id}: called off by {view['cancelled_by']}; "
                         f"{view['households_told']} registration(s) cancelled and told")
 
@@ -136,9 +127,9 @@ def call_off(ctx: Context, event_id: int, reason: str, at: str | None, as_json: 
 def session(ctx: Context, event_id: int, starts: str, capacity: int, place: str | None,
             at: str | None, as_json: bool) -> None:
     """Add a session (a visit, a sitting) with its capacity."""
-    view = service.add_session(ctx.desk, event_id, starts_at=parse_time(starts, ctx.desk.tz,
-                                                                        "starts"),
-                               capacity=capacity, place=place, at=_at(ctx, at))
+    with ctx.desk.write():
+        view = service.add_session(ctx.desk, event_id, starts_at=_time(ctx, starts, "starts"),
+                                   capacity=capacity, place=place, at=at, actor=ctx.actor)
     new = view["sessions"][-1] if view["sessions"] else {}
     _out(view, as_json, f"event {event_id}: {len(view['sessions'])} session(s); "
          f"last added {new.get('starts_at')} x{new.get('capacity')}")
@@ -149,7 +140,7 @@ def session(ctx: Context, event_id: int, starts: str, capacity: int, place: str 
 @JSON
 @pass_ctx
 def show_event(ctx: Context, event_id: int, as_json: bool) -> None:
-    view = service.event_view(ctx.desk, event_id)
+    view = service.event_view(ctx.desk, event_id, actor=ctx.actor)
     if as_json:
         echo_json(view)
         return
@@ -172,8 +163,9 @@ def show_event(ctx: Context, event_id: int, as_json: bool) -> None:
 def register(ctx: Context, session_id: int, unit: str, channel: str, name: str | None,
              phone: str | None, at: str | None, as_json: bool) -> None:
     """Register a household: a seat, or the waiting list when full."""
-    view = registration.register(ctx.desk, session_id, unit=unit, channel=channel,
-                                 name=name, phone=phone, at=_at(ctx, at), actor=ctx.actor)
+    with ctx.desk.write():
+        view = registration.register(ctx.desk, session_id, unit=unit, channel=channel,
+                                     name=name, phone=phone, at=at, actor=ctx.actor)
     extra = f" (#{view['waiting_position']})" if view["waiting_position"] else ""
     _out(view, as_json, f"registration {view['id']}: {view['unit']} {view['status']}{extra}")
 
@@ -185,7 +177,8 @@ def register(ctx: Context, session_id: int, unit: str, channel: str, name: str |
 @pass_ctx
 def cancel(ctx: Context, registration_id: int, at: str | None, as_json: bool) -> None:
     """Cancel a registration; the first on the waiting list moves up."""
-    view = registration.cancel(ctx.desk, registration_id, at=_at(ctx, at))
+    with ctx.desk.write():
+        view = registration.cancel(ctx.desk, registration_id, at=at, actor=ctx.actor)
     _out(view, as_json, f"registration {registration_id}: cancelled")
 
 
@@ -195,7 +188,8 @@ def cancel(ctx: Context, registration_id: int, at: str | None, as_json: bool) ->
 @JSON
 @pass_ctx
 def checkin(ctx: Context, registration_id: int, at: str | None, as_json: bool) -> None:
-    view = registration.check_in(ctx.desk, registration_id, at=_at(ctx, at))
+    with ctx.desk.write():
+        view = registration.check_in(ctx.desk, registration_id, at=at, actor=ctx.actor)
     _out(view, as_json, f"registration {registration_id}: {view['unit']} attended")
 
 
@@ -205,7 +199,8 @@ def checkin(ctx: Context, registration_id: int, at: str | None, as_json: bool) -
 @pass_ctx
 def no_shows(ctx: Context, session_id: int, at: str | None) -> None:
     """Mark confirmed seats that never checked in as no-shows."""
-    count = registration.mark_no_shows(ctx.desk, session_id, at=_at(ctx, at))
+    with ctx.desk.write():
+        count = registration.mark_no_shows(ctx.desk, session_id, at=at, actor=ctx.actor)
     click.echo(f"session {session_id}: {count} no-show(s)")
 
 
@@ -221,15 +216,18 @@ def no_shows(ctx: Context, session_id: int, at: str | None) -> None:
 def survey(ctx: Context, event_id: int, unit: str | None, score: int | None,
            comment: str | None, chase: bool, at: str | None, as_json: bool) -> None:
     """Record an answer, chase the shortfall, or show the coverage."""
-    when = _at(ctx, at)
-    if unit or score is not None:
-        if not unit or score is None:
-            raise click.UsageError("give both --unit and --score")
-        after.record_survey(ctx.desk, event_id, unit=unit, score=score, comment=comment,
-                            at=when)
-    if chase:
-        click.echo(f"{after.chase_surveys(ctx.desk, event_id, at=when)} request(s) queued")
-    cover = after.coverage(ctx.desk, event_id)
+    if (unit is None) != (score is None):
+        raise click.UsageError("give both --unit and --score")
+    queued = None
+    with ctx.desk.write():
+        if unit is not None and score is not None:
+            after.record_survey(ctx.desk, event_id, unit=unit, score=score, comment=comment,
+                                at=at, actor=ctx.actor)
+        if chase:
+            queued = after.chase_surveys(ctx.desk, event_id, at=at, actor=ctx.actor)
+        cover = after.coverage(ctx.desk, event_id, actor=ctx.actor)
+    if queued is not None:
+        click.echo(f"{queued} request(s) queued")
     _out(cover, as_json, f"event {event_id}: surveyed {cover['surveyed']}/"
          f"{cover['participants']}, required {cover['required']}, shortfall "
          f"{cover['shortfall']}" + (f"; ask {', '.join(cover['to_ask'])}"
@@ -243,7 +241,8 @@ def survey(ctx: Context, event_id: int, unit: str | None, score: int | None,
 @pass_ctx
 def summary(ctx: Context, event_id: int, text: str, at: str | None) -> None:
     """Close an event with its summary (a large event needs its survey coverage)."""
-    after.summarise(ctx.desk, event_id, text=text, at=_at(ctx, at))
+    with ctx.desk.write():
+        after.summarise(ctx.desk, event_id, text=text, at=at, actor=ctx.actor)
     click.echo(f"event {event_id}: closed")
 
 
@@ -253,7 +252,8 @@ def summary(ctx: Context, event_id: int, text: str, at: str | None) -> None:
 @pass_ctx
 def remind(ctx: Context, within: int, at: str | None) -> None:
     """Queue reminders for sessions starting soon."""
-    count = registration.remind(ctx.desk, at=_at(ctx, at), within_hours=within)
+    with ctx.desk.write():
+        count = registration.remind(ctx.desk, at=at, within_hours=within, actor=ctx.actor)
     click.echo(f"{count} reminder(s) queued")
 
 
@@ -266,9 +266,10 @@ def remind(ctx: Context, within: int, at: str | None) -> None:
 def notices(ctx: Context, everything: bool, sent: tuple[int, ...], at: str | None,
             as_json: bool) -> None:
     """The outbox an SMS or WeChat sender delivers: confirmations, reminders, surveys."""
-    if sent:
-        registration.mark_sent(ctx.desk, list(sent), at=_at(ctx, at))
-    rows = registration.notices(ctx.desk, unsent=not everything)
+    with ctx.desk.write():
+        if sent:
+            registration.mark_sent(ctx.desk, list(sent), at=at, actor=ctx.actor)
+        rows = registration.notices(ctx.desk, unsent=not everything, actor=ctx.actor)
     if as_json:
         echo_json(rows)
         return
@@ -283,7 +284,7 @@ def notices(ctx: Context, everything: bool, sent: tuple[int, ...], at: str | Non
 @pass_ctx
 def report(ctx: Context, year: int, season: str, as_json: bool) -> None:
     """Seasonal report: events, participation, satisfaction."""
-    data = after.season_report(ctx.desk, year, season)
+    data = after.season_report(ctx.desk, year, season, actor=ctx.actor)
     if as_json:
         echo_json(data)
         return
@@ -302,7 +303,8 @@ def report(ctx: Context, year: int, season: str, as_json: bool) -> None:
 @pass_ctx
 def purge(ctx: Context, at: str | None, as_json: bool) -> None:
     """Remove events past retention (default 2 years) and log what went."""
-    rows = after.purge(ctx.desk, at=_at(ctx, at), actor=ctx.actor)
+    with ctx.desk.write():
+        rows = after.purge(ctx.desk, at=at, actor=ctx.actor)
     _out(rows, as_json, f"{len(rows)} event(s) purged")
 
 
@@ -311,10 +313,14 @@ def purge(ctx: Context, at: str | None, as_json: bool) -> None:
 @click.argument("value", required=False)
 @pass_ctx
 def settings(ctx: Context, key: str | None, value: str | None) -> None:
-    """Show or set approval_lead_days, retention_years, survey_share."""
+    """Show or set approval_lead_days, retention_years, survey_share (setting them: a
+    supervisor or manager)."""
     if key and value is None:
         raise click.UsageError("give KEY VALUE, or nothing to list")
-    data = service.set_setting(ctx.desk, key, value) if key and value else \
-        service.settings(ctx.desk)
+    if key and value:
+        with ctx.desk.write():
+            data = service.set_setting(ctx.desk, key, value, actor=ctx.actor)
+    else:
+        data = service.settings(ctx.desk, actor=ctx.actor)
     for k, v in data.items():
         click.echo(f"{k} = {v}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import hookimpl
+from core.kit import hookimpl
 from plugins.events.models import MODELS
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"

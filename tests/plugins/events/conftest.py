@@ -1,4 +1,5 @@
-"""Helpers for the events tests: an approved event with one session, row counts."""
+"""Helpers for the events tests: an approved event with one session, row counts, and a
+desk clock that stands after the season the tests record (every `at` is in the past)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from core.desk import Desk
 from core.times import parse_time
 from plugins.events import service
 from plugins.events.models import MODELS
+from tests.conftest import Clock
 
 PROPOSAL = {"organisation": "客服部 + 工程部", "content": "设备房开放日",
             "promotion": "公告栏、业主群", "budget": 800, "risk_plan": "专人引导，限流"}
@@ -39,6 +41,18 @@ def approved_event(desk: Desk, *, capacity: int = 30, starts: str = "2026-12-20 
     service.add_session(desk, event["id"], starts_at=t(starts), capacity=capacity,
                         place="B1 设备房", at=t(at))
     return service.approve(desk, event["id"], actor="刘洋", at=t(at))
+
+
+#: the desk's "now" for tests that record a season's actions after the fact
+LATER = "2027-06-01 10:00"
+
+
+@pytest.fixture
+def after_the_fact(clock: Clock) -> Clock:
+    """The clock moved past every time the test records: `--at` may never be in the future,
+    so a test that walks through December's event stands in the following June."""
+    clock.at = t(LATER)
+    return clock
 
 
 @pytest.fixture

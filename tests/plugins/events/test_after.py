@@ -8,9 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from core.desk import Desk
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from plugins.events import after, registration, service
 from tests.plugins.events.conftest import approved_event, counts, t
+
+pytestmark = pytest.mark.usefixtures("after_the_fact")
 
 AT = t("2026-11-20 10:00")
 
@@ -49,13 +51,16 @@ def test_large_event_needs_a_quarter_surveyed(site: Desk, units: list[str]) -> N
 def test_survey_refusals_write_nothing(site: Desk) -> None:
     event = _attended(site, ["1-1-101"], large=True)
     before = counts(site)
-    for unit, score, field in [("1-1-502", 4, "unit"), ("1-1-101", 6, "score")]:
+    answered = t("2026-12-21 10:00")
+    for unit, score, field, at in [("1-1-502", 4, "unit", answered),
+                                   ("1-1-101", 6, "score", answered),
+                                   ("1-1-101", 4, "at", AT)]:  # before the household came
         with pytest.raises(DomainError) as bad:
-            after.record_survey(site, event, unit=unit, score=score, at=AT)
+            after.record_survey(site, event, unit=unit, score=score, at=at)
         assert bad.value.field == field
-    after.record_survey(site, event, unit="1-1-101", score=4, at=AT)
-    with pytest.raises(DomainError, match="already answered"):
-        after.record_survey(site, event, unit="1-1-101", score=2, at=AT)
+    after.record_survey(site, event, unit="1-1-101", score=4, at=answered)
+    with pytest.raises(Conflict, match="already answered"):
+        after.record_survey(site, event, unit="1-1-101", score=2, at=answered)
     assert counts(site)["events_surveys"] == before["events_surveys"] + 1
 
 

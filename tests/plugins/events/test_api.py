@@ -46,7 +46,7 @@ def test_event_routes(api, site: Desk) -> None:
     assert reg.status_code == 201 and reg.json()["status"] == "confirmed"
     again = client.post(f"/events/sessions/{sid}/registrations", headers=keys["王芳"],
                         json={"unit": "1-1-101"})
-    assert again.status_code == 422 and again.json()["field"] == "unit"
+    assert again.status_code == 409 and again.json()["field"] == "unit"
     before = counts(site)
     assert client.post(f"/events/sessions/{sid}/registrations", headers=keys["王芳"],
                        json={"unit": "1-1-502"}).json()["status"] == "waiting"
@@ -62,7 +62,7 @@ def test_call_off_route(api, site: Desk) -> None:
 
     client, keys = api
     eid = approved_event(site)["id"]
-    body = {"reason": "台风预警", "at": "2026-11-21 09:00"}
+    body = {"reason": "台风预警", "at": "2026-11-20 09:30"}
     assert client.post(f"/events/{eid}/call-off", json=body,
                        headers=keys["王芳"]).status_code == 403
     r = client.post(f"/events/{eid}/call-off", json={"reason": ""}, headers=keys["刘洋"])

@@ -8,8 +8,11 @@ import pytest
 
 from core.desk import Desk
 from core.errors import DomainError
+from core.kit import Forbidden
 from plugins.events import service
 from tests.plugins.events.conftest import PROPOSAL, counts, t
+
+pytestmark = pytest.mark.usefixtures("after_the_fact")
 
 
 def _proposed(desk: Desk, starts: str, **fields: object) -> int:
@@ -26,9 +29,9 @@ def test_approval_due_fifteen_days_before(site: Desk) -> None:
     with pytest.raises(DomainError) as refused:
         service.approve(site, late, actor="刘洋", at=t("2026-11-20 10:00"))
     assert refused.value.field == "at" and "15 days" in str(refused.value)
-    with pytest.raises(DomainError) as not_manager:
+    with pytest.raises(Forbidden) as not_manager:
         service.approve(site, late, actor="刘洋", at=t("2026-11-20 10:00"), override="急需")
-    assert not_manager.value.field == "override"
+    assert not_manager.value.field == "as" and "late proposal" in str(not_manager.value)
     with pytest.raises(DomainError):
         service.approve(site, late, actor="陈静", at=t("2026-11-20 10:00"), override="  ")
     assert service.event_view(site, late)["status"] == "proposed" and counts(site) == before
@@ -56,9 +59,9 @@ def test_an_incomplete_proposal_or_a_frontdesk_approver_is_refused(site: Desk) -
     with pytest.raises(DomainError) as missing:
         service.approve(site, event, actor="刘洋", at=t("2026-11-20 10:00"))
     assert missing.value.field == "risk_plan"
-    with pytest.raises(DomainError) as who:
+    with pytest.raises(Forbidden) as who:
         service.approve(site, event, actor="王芳", at=t("2026-11-20 10:00"))
-    assert who.value.field == "actor"
+    assert who.value.field == "as" and who.value.status == 403
 
 
 def test_plan_survey_approval_and_gaps(site: Desk) -> None:

@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from core.migration_ops import append_only, drop_append_only
+from core.kit import append_only, drop_append_only
 
 revision = "e001_events"
 down_revision = None
