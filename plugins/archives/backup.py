@@ -15,24 +15,22 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.desk import Desk
-from core.directory import get_unit
-from core.errors import DomainError
-from core.times import parse_time, show
+from core import kit
 from plugins.archives import settings, store
 from plugins.archives.access import access_report
 from plugins.archives.models import ArchiveDocument, ArchiveFile
 from plugins.archives.retention import register
-from plugins.archives.service import document_view, file_view, require_keeper
+from plugins.archives.service import document_view, file_view, locked, require_keeper
 
 FORMAT = "propdesk-archive-backup/1"
 
 
-def verify(desk: Desk) -> dict[str, Any]:
+def verify(desk: kit.Desk, actor: str | None = None) -> dict[str, Any]:
     """Check every stored document's blob against its SHA-256."""
     root = settings.store_dir(desk)
     problems = []
     with desk.read() as s:
+        require_keeper(s, actor, "verify the archive")
         rows = s.execute(select(ArchiveDocument, ArchiveFile.number)
                          .join(ArchiveFile, ArchiveFile.id == ArchiveDocument.file_id)
                          .where(ArchiveDocument.destroyed.is_(False))
@@ -45,29 +43,30 @@ def verify(desk: Desk) -> dict[str, Any]:
     return {"checked": len(rows), "problems": problems}
 
 
-def backup(desk: Desk, folder: str | Path, actor: str | None = None) -> Path:
+def backup(desk: kit.Desk, folder: str | Path, actor: str | None = None) -> Path:
     """Write `archive-backup-YYYYMMDD-HHMMSS.zip` into the folder; refuses a broken store."""
     with desk.read() as s:
-        require_keeper(s, actor, "back up the archive")
-    checked = verify(desk)
+        staff = require_keeper(s, actor, "back up the archive")
+    checked = verify(desk, actor)
     if checked["problems"]:
         first = checked["problems"][0]
-        raise DomainError("store", f"{len(checked['problems'])} document(s) fail verification "
+        raise kit.DomainError("store", f"{len(checked['problems'])} document(s) fail verification "
                           f"(document {first['document']}: {first['problem']}); fix first")
     root = settings.store_dir(desk)
     stamp = desk.now().astimezone(desk.tz)
     with desk.read() as s:
         files = []
         for found in s.scalars(select(ArchiveFile).order_by(ArchiveFile.id)):
-            view = file_view(desk, s, found)
-            view["documents"] = [document_view(desk, d) | {"recorded_by": d.recorded_by}
+            view = file_view(desk, s, found, staff)
+            view["documents"] = [document_view(desk, d) | {"recorded_by": d.recorded_by,
+                                                        "record_key": d.record_key}
                                  for d in s.scalars(select(ArchiveDocument).where(
                                      ArchiveDocument.file_id == found.id)
                                      .order_by(ArchiveDocument.id))]
-            view["access"] = access_report(desk, found.number)
+            view["access"] = access_report(desk, found.number, actor)
             files.append(view)
-    meta = {"format": FORMAT, "site": desk.config.site.code, "at": show(stamp, desk.tz),
-            "files": files, "destructions": register(desk)}
+    meta = {"format": FORMAT, "site": desk.config.site.code, "at": kit.show(stamp, desk.tz),
+            "files": files, "destructions": register(desk, actor)}
     out = Path(folder) / f"archive-backup-{stamp:%Y%m%d-%H%M%S}.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -78,42 +77,48 @@ def backup(desk: Desk, folder: str | Path, actor: str | None = None) -> Path:
     return out
 
 
-def restore(desk: Desk, path: str | Path, actor: str | None = None) -> dict[str, int]:
+def restore(desk: kit.Desk, path: str | Path, actor: str | None = None) -> dict[str, int]:
     """Bring back files, documents and content that are missing; all or nothing."""
+    with desk.read() as s:
+        require_keeper(s, actor, "restore the archive")
     source = Path(path)
     if not source.is_file():
-        raise DomainError("path", f"no such backup: {source}")
+        raise kit.DomainError("path", f"no such backup: {source}")
     try:
         with zipfile.ZipFile(source) as zf:
             meta = json.loads(zf.read("metadata.json"))
             blobs = {n.removeprefix("blobs/"): zf.read(n) for n in zf.namelist()
                      if n.startswith("blobs/")}
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
-        raise DomainError("path", f"{source}: not an archive backup ({exc})") from None
+        raise kit.DomainError("path", f"{source}: not an archive backup ({exc})") from None
     if meta.get("format") != FORMAT:
-        raise DomainError("path", f"{source}: unknown backup format {meta.get('format')!r}")
+        raise kit.DomainError("path", f"{source}: unknown backup format {meta.get('format')!r}")
     for sha, data in blobs.items():
         if store.digest(data) != sha:
-            raise DomainError("path", f"{source}: blob {sha[:12]}… fails its checksum")
+            raise kit.DomainError("path", f"{source}: blob {sha[:12]}… fails its checksum")
     counts = {"files": 0, "documents": 0, "blobs": 0}
     with desk.write() as s:
-        require_keeper(s, actor, "restore the archive")
+        keys = set(s.scalars(select(ArchiveDocument.record_key)
+                             .where(ArchiveDocument.record_key.is_not(None))))
         for item in meta["files"]:
             found = s.scalar(select(ArchiveFile).where(ArchiveFile.number == item["number"]))
             if found is None:
                 found = _restore_file(desk, s, item)
                 counts["files"] += 1
+            else:
+                found = locked(s, ArchiveFile, found.id) or found
             have = {(d.sha256, d.title) for d in s.scalars(
                 select(ArchiveDocument).where(ArchiveDocument.file_id == found.id))}
             for doc in item["documents"]:
-                if (doc["sha256"], doc["title"]) in have:
+                if (doc["sha256"], doc["title"]) in have or doc.get("record_key") in keys:
                     continue
                 s.add(ArchiveDocument(
                     file_id=found.id, kind=doc["kind"], title=doc["title"],
-                    dated_at=parse_time(doc["date"], desk.tz, "date"), source=doc["source"],
+                    dated_at=kit.parse_time(doc["date"], desk.tz, "date"), source=doc["source"],
                     filename=doc["filename"], sha256=doc["sha256"], size=doc["size"],
                     important=doc["important"], destroyed=doc["destroyed"],
-                    recorded_by=doc.get("recorded_by"), recorded_at=desk.now()))
+                    recorded_by=doc.get("recorded_by"), recorded_at=desk.now(),
+                    record_key=doc.get("record_key")))
                 counts["documents"] += 1
     root = settings.store_dir(desk)
     for sha, data in blobs.items():
@@ -124,11 +129,11 @@ def restore(desk: Desk, path: str | Path, actor: str | None = None) -> dict[str,
     return counts
 
 
-def _restore_file(desk: Desk, s: Any, item: dict[str, Any]) -> ArchiveFile:
-    unit = get_unit(s, item["unit"])
+def _restore_file(desk: kit.Desk, s: Any, item: dict[str, Any]) -> ArchiveFile:
+    unit = kit.get_unit(s, item["unit"])
 
     def at(key: str) -> Any:
-        return parse_time(item[key], desk.tz, key) if item.get(key) else None
+        return kit.parse_time(item[key], desk.tz, key) if item.get(key) else None
 
     found = ArchiveFile(number=item["number"], unit_id=unit.id, status=item["status"],
                         importance=item["importance"], opened_at=at("opened_at"),

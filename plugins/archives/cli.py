@@ -1,4 +1,8 @@
-"""`propdesk archive ...`: thin commands over the archive modules (业户档案)."""
+"""`propdesk archive ...`: thin commands over the archive modules (业户档案).
+
+Each command parses, calls one service with `actor=ctx.actor` and prints; the services
+decide who may, when, and in what state (an unknown `--as` is refused by them, reads
+included)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ from typing import Any
 
 import click
 
-from core.cli.main import Context
-from core.cli.output import echo_json, table
+from core.kit.cli import Context, echo_json, table
 from plugins.archives import access, backup, retention, service
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -63,7 +66,7 @@ def add(ctx: Context, file: str, path: str, kind: str, title: str, dated: str | 
 @pass_ctx
 def show(ctx: Context, file: str, as_json: bool) -> None:
     """A file and its register of contents by kind."""
-    view = service.show_file(ctx.desk, file)
+    view = service.show_file(ctx.desk, file, ctx.actor)
     if as_json:
         return echo_json(view)
     click.echo(f"{view['number']} {view['unit']} {view['owner'] or ''} — {view['status']}"
@@ -80,7 +83,7 @@ def show(ctx: Context, file: str, as_json: bool) -> None:
 @pass_ctx
 def list_(ctx: Context, status: str | None, as_json: bool) -> None:
     """Household files."""
-    rows = service.list_files(ctx.desk, status)
+    rows = service.list_files(ctx.desk, status, ctx.actor)
     if as_json:
         return echo_json(rows)
     table([(r["number"], r["unit"], r["status"], r["importance"], r["retain_until"],
@@ -130,7 +133,7 @@ archive.command("refuse", help="Refuse a request (signed with --as).")(_decide(F
 @pass_ctx
 def requests(ctx: Context, status: str | None, as_json: bool) -> None:
     """Access requests."""
-    rows = access.list_requests(ctx.desk, status)
+    rows = access.list_requests(ctx.desk, status, ctx.actor)
     if as_json:
         return echo_json(rows)
     table([(r["id"], r["file"], r["purpose"], r["requester"], r["requester_kind"],
@@ -193,7 +196,7 @@ def return_(ctx: Context, request_id: int, at: str | None, as_json: bool) -> Non
 @pass_ctx
 def access_(ctx: Context, file: str, as_json: bool) -> None:
     """Every access to a file."""
-    rows = access.access_report(ctx.desk, file)
+    rows = access.access_report(ctx.desk, file, ctx.actor)
     if as_json:
         return echo_json(rows)
     table([(r["at"], r["action"], r["actor"], r["document"], r["request"], r["requester"],
@@ -269,7 +272,7 @@ def destroy(ctx: Context, file: str, witness: str, reason: str, at: str | None,
 @pass_ctx
 def register_(ctx: Context, as_json: bool) -> None:
     """The destruction register."""
-    rows = retention.register(ctx.desk)
+    rows = retention.register(ctx.desk, ctx.actor)
     if as_json:
         return echo_json(rows)
     table([(r["id"], r["file"], r["destroyed_at"], len(r["documents"]), r["approved_by"],
@@ -283,7 +286,7 @@ def register_(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def audit(ctx: Context, month: str, as_json: bool) -> None:
     """The monthly audit: files due, missing papers, loans out and overdue."""
-    view = retention.audit(ctx.desk, month)
+    view = retention.audit(ctx.desk, month, ctx.actor)
     if as_json:
         return echo_json(view)
     click.echo(f"archive audit {month}")
@@ -303,7 +306,7 @@ def audit(ctx: Context, month: str, as_json: bool) -> None:
 @pass_ctx
 def verify(ctx: Context, as_json: bool) -> None:
     """Check every document's SHA-256; exit 1 when any fails."""
-    view = backup.verify(ctx.desk)
+    view = backup.verify(ctx.desk, ctx.actor)
     if as_json:
         echo_json(view)
     else:

@@ -6,11 +6,11 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core import hookimpl
+from core.kit import hookimpl
 from plugins.archives.models import MODELS
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 log = logging.getLogger("propdesk.archives")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.kit import Base
 
 
 class ArchiveFile(Base):
@@ -52,6 +52,8 @@ class ArchiveDocument(Base):
     destroyed: Mapped[bool] = mapped_column(default=False, server_default=false())
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
+    #: a filed record's identity (`tickets:GD-...:v7`): the same record is filed once
+    record_key: Mapped[str | None] = mapped_column(String(128), unique=True, index=True)
 
 
 class ArchiveRequest(Base):

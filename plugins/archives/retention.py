@@ -12,11 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.desk import Desk
-from core.directory import get_staff
-from core.errors import DomainError
-from core.permissions import Forbidden
-from core.times import parse_time, show
+from core import kit
 from plugins.archives import settings, store
 from plugins.archives.models import (
     ArchiveDestruction,
@@ -24,7 +20,7 @@ from plugins.archives.models import (
     ArchiveFile,
     ArchiveRequest,
 )
-from plugins.archives.service import file_view, find_file, require_keeper, when
+from plugins.archives.service import file_view, find_file, last_event, require_keeper
 
 
 def _add_years(moment: datetime, years: int) -> datetime:
@@ -34,87 +30,106 @@ def _add_years(moment: datetime, years: int) -> datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
-def change_household(desk: Desk, ref: str, reason: str, actor: str | None = None,
+def change_household(desk: kit.Desk, ref: str, reason: str, actor: str | None = None,
                      at: str | None = None) -> dict[str, Any]:
     """A sale or move-out: the file becomes a former household's, with a retention date."""
     reason = settings.CHANGES.parse(reason)
-    moment = when(desk, at)
     years = settings.retention_years(desk)
     with desk.write() as s:
-        require_keeper(s, actor, "record a household change")
-        found = find_file(s, ref)
+        staff = require_keeper(s, actor, "record a household change")
+        found = find_file(s, ref, lock=True)
         if found.status != "current":
-            raise DomainError("file", f"file {found.number} is {found.status}, not current")
+            raise kit.TransitionRefused("file", f"file {found.number} is {found.status}, "
+                                        "not current")
+        moment = kit.action_time(desk, at, not_before=last_event(found),
+                                 what="the file's last event")
         found.status, found.changed_at, found.change_reason = "former", moment, reason
         found.retain_until = (None if found.importance == "permanent"
                               else _add_years(moment, years[found.importance]))
-        return file_view(desk, s, found)
+        return file_view(desk, s, found, staff)
 
 
-def set_hold(desk: Desk, ref: str, hold: bool, reason: str | None = None,
+def set_hold(desk: kit.Desk, ref: str, hold: bool, reason: str | None = None,
              actor: str | None = None) -> dict[str, Any]:
-    """A legal hold (dispute) keeps the file whatever its retention date says."""
+    """A legal hold (dispute) keeps the file whatever its retention date says; placing a
+    hold twice, or lifting one that is not there, is refused (409)."""
     if hold and not (reason or "").strip():
-        raise DomainError("reason", "a legal hold needs its reason (the dispute)")
+        raise kit.DomainError("reason", "a legal hold needs its reason (the dispute)")
     with desk.write() as s:
-        require_keeper(s, actor, "place or lift a legal hold")
-        found = find_file(s, ref)
+        staff = require_keeper(s, actor, "place or lift a legal hold")
+        found = find_file(s, ref, lock=True)
+        if found.status == "destroyed":
+            raise kit.TransitionRefused("file", f"file {found.number} was destroyed")
+        if found.legal_hold == hold:
+            raise kit.TransitionRefused("file", f"file {found.number} is "
+                                        + (f"already under a legal hold ({found.hold_reason})"
+                                           if hold else "not under a legal hold"))
         found.legal_hold, found.hold_reason = hold, (reason or "").strip() or None
         if hold:  # a dispute voids an approval to destroy: it is asked for again afterwards
             found.destruction_approved_by = found.destruction_approved_at = None
-        return file_view(desk, s, found)
+        return file_view(desk, s, found, staff)
 
 
-def _destroyable(desk: Desk, found: ArchiveFile, moment: datetime) -> None:
+def _destroyable(desk: kit.Desk, found: ArchiveFile, moment: datetime) -> None:
     if found.legal_hold:
-        raise DomainError("file", f"file {found.number} is under a legal hold "
-                          f"({found.hold_reason}): it may not be destroyed")
+        raise kit.TransitionRefused("file", f"file {found.number} is under a legal hold "
+                                    f"({found.hold_reason}): it may not be destroyed")
     if found.status != "former":
-        raise DomainError("file", f"file {found.number} is {found.status}: only a former "
-                          "household's file past its retention date is destroyed")
+        raise kit.TransitionRefused("file", f"file {found.number} is {found.status}: only a "
+                                    "former household's file past its retention date is "
+                                    "destroyed")
     if found.retain_until is None or found.retain_until > moment:
-        raise DomainError("file", f"file {found.number} is kept until "
-                          f"{show(found.retain_until, desk.tz) or 'for ever'}")
+        raise kit.TransitionRefused("file", f"file {found.number} is kept until "
+                                    f"{kit.show(found.retain_until, desk.tz) or 'for ever'}")
 
 
-def approve_destruction(desk: Desk, ref: str, *, actor: str | None,
+def approve_destruction(desk: kit.Desk, ref: str, *, actor: str | None,
                         at: str | None = None) -> dict[str, Any]:
-    """The site manager signs the approval to destroy a due file."""
-    moment = when(desk, at)
+    """The site manager signs the approval to destroy a due file, once."""
     with desk.write() as s:
-        if not actor:
-            raise DomainError("as", "an approval is signed: name the site manager (--as)")
-        staff = get_staff(s, actor, "as")
-        if staff.role != "manager":
-            raise Forbidden("as", f"{staff.name} ({staff.role}) may not approve a "
-                            "destruction: the site manager does")
-        found = find_file(s, ref)
+        staff = kit.actor(s, actor)
+        if staff is None:
+            raise kit.DomainError("as", "an approval is signed: name the site manager (--as)")
+        kit.require(staff, "approve a destruction: the site manager does", {"manager"})
+        found = find_file(s, ref, lock=True)
+        moment = kit.action_time(desk, at, not_before=last_event(found),
+                                 what="the file's last event")
         _destroyable(desk, found, moment)
+        if found.destruction_approved_by is not None:
+            raise kit.TransitionRefused("file", f"file {found.number}: its destruction was "
+                                        f"already approved by {found.destruction_approved_by}")
         found.destruction_approved_by, found.destruction_approved_at = staff.name, moment
-        return file_view(desk, s, found)
+        return file_view(desk, s, found, staff)
 
 
-def destroy(desk: Desk, ref: str, *, witness: str, reason: str, actor: str | None,
+def destroy(desk: kit.Desk, ref: str, *, witness: str, reason: str, actor: str | None,
             at: str | None = None) -> dict[str, Any]:
     """Destroy an approved, due file's content before a witness; refused (nothing written)
-    unless every rule holds."""
-    moment = when(desk, at)
+    unless every rule holds. The content goes once the unit of work that registered the
+    destruction has committed (when this call opened it; a caller's unit leaves the
+    blobs for `purge`)."""
     if not reason.strip():
-        raise DomainError("reason", "a destruction needs its reason")
+        raise kit.DomainError("reason", "a destruction needs its reason")
+    owner = desk.work is None
     with desk.write() as s:
-        if not actor:
-            raise DomainError("as", "name who destroys the file (--as STAFF)")
         keeper = require_keeper(s, actor, "destroy a file")
-        seen = get_staff(s, witness, "witness")
-        found = find_file(s, ref)
+        if keeper is None:
+            raise kit.DomainError("as", "name who destroys the file (--as STAFF)")
+        seen = kit.get_staff(s, witness, "witness")
+        found = find_file(s, ref, lock=True)
+        if found.status == "destroyed":
+            raise kit.TransitionRefused("file", f"file {found.number} was already destroyed")
+        moment = kit.action_time(desk, at, not_before=last_event(found),
+                                 what="the file's last event")
         _destroyable(desk, found, moment)
         approver = found.destruction_approved_by
         if approver is None:
-            raise DomainError("file", f"file {found.number}: the site manager has not approved "
-                              "its destruction (archive approve-destruction)")
-        if seen.name in (approver, actor):
-            raise DomainError("witness", "the witness is someone other than the approver and "
-                              "the person destroying")
+            raise kit.TransitionRefused("file", f"file {found.number}: the site manager has "
+                                        "not approved its destruction "
+                                        "(archive approve-destruction)")
+        if seen.name in (approver, keeper.name):
+            raise kit.DomainError("witness", "the witness is someone other than the approver "
+                                  "and the person destroying")
         docs = list(s.scalars(select(ArchiveDocument).where(
             ArchiveDocument.file_id == found.id, ArchiveDocument.destroyed.is_(False))))
         unit = file_view(desk, s, found)["unit"]
@@ -122,49 +137,64 @@ def destroy(desk: Desk, ref: str, *, witness: str, reason: str, actor: str | Non
             file_number=found.number, unit=unit, reason=reason.strip(),
             documents=[{"id": d.id, "kind": d.kind, "title": d.title, "sha256": d.sha256}
                        for d in docs],
-            approved_by=approver, witness=seen.name,
-            destroyed_by=keeper.name if keeper else actor, destroyed_at=moment)
+            approved_by=approver, witness=seen.name, destroyed_by=keeper.name,
+            destroyed_at=moment)
         s.add(entry)
         for doc in docs:
             doc.destroyed = True
         found.status = "destroyed"
         s.flush()
-        shas = {d.sha256 for d in docs}
-        shared = set(s.scalars(select(ArchiveDocument.sha256).where(
-            ArchiveDocument.sha256.in_(shas), ArchiveDocument.destroyed.is_(False))))
         view = destruction_view(desk, entry)
-    root = settings.store_dir(desk)
-    for sha in shas - shared:  # after the commit: a failed transaction keeps the content
-        store.remove(root, sha)
+    if owner:  # committed: a failed transaction would have kept the content
+        purge(desk)
     return view
 
 
-def destruction_view(desk: Desk, entry: ArchiveDestruction) -> dict[str, Any]:
+def purge(desk: kit.Desk) -> int:
+    """Remove the blobs of destroyed documents that no kept document shares."""
+    with desk.read() as s:
+        gone = set(s.scalars(select(ArchiveDocument.sha256).where(
+            ArchiveDocument.destroyed.is_(True))))
+        kept = set(s.scalars(select(ArchiveDocument.sha256).where(
+            ArchiveDocument.sha256.in_(gone), ArchiveDocument.destroyed.is_(False))))
+    root = settings.store_dir(desk)
+    removed = 0
+    for sha in gone - kept:
+        if store.path_of(root, sha).exists():
+            store.remove(root, sha)
+            removed += 1
+    return removed
+
+
+def destruction_view(desk: kit.Desk, entry: ArchiveDestruction) -> dict[str, Any]:
     return {"id": entry.id, "file": entry.file_number, "unit": entry.unit,
             "documents": entry.documents, "reason": entry.reason,
             "approved_by": entry.approved_by, "witness": entry.witness,
-            "destroyed_by": entry.destroyed_by, "destroyed_at": show(entry.destroyed_at, desk.tz)}
+            "destroyed_by": entry.destroyed_by,
+            "destroyed_at": kit.show(entry.destroyed_at, desk.tz)}
 
 
-def register(desk: Desk) -> list[dict[str, Any]]:
+def register(desk: kit.Desk, actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
+        require_keeper(s, actor, "read the destruction register")
         return [destruction_view(desk, e) for e in
                 s.scalars(select(ArchiveDestruction).order_by(ArchiveDestruction.id))]
 
 
-def audit(desk: Desk, month: str) -> dict[str, Any]:
+def audit(desk: kit.Desk, month: str, actor: str | None = None) -> dict[str, Any]:
     """The keeper's monthly audit: files due, files missing expected papers, loans out."""
     try:
-        start = parse_time(f"{month}-01T00:00", desk.tz, "month")
+        start = kit.parse_time(f"{month}-01T00:00", desk.tz, "month")
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    except (DomainError, OverflowError, ValueError):
-        raise DomainError("month", f"use YYYY-MM, not {month!r}") from None
+    except (kit.DomainError, OverflowError, ValueError):
+        raise kit.DomainError("month", f"use YYYY-MM, not {month!r}") from None
     now = desk.now()
     with desk.read() as s:
+        staff = require_keeper(s, actor, "run the archive audit")
         files = list(s.scalars(select(ArchiveFile).order_by(ArchiveFile.number)))
-        due = [file_view(desk, s, f) for f in files if f.status == "former"
+        due = [file_view(desk, s, f, staff) for f in files if f.status == "former"
                and not f.legal_hold and f.retain_until is not None and f.retain_until < end]
-        held = [file_view(desk, s, f) for f in files if f.legal_hold]
+        held = [file_view(desk, s, f, staff) for f in files if f.legal_hold]
         kinds: dict[int, set[str]] = {}
         for file_id, kind in s.execute(select(ArchiveDocument.file_id, ArchiveDocument.kind)
                                        .where(ArchiveDocument.destroyed.is_(False))):
@@ -177,7 +207,8 @@ def audit(desk: Desk, month: str) -> dict[str, Any]:
                           .order_by(ArchiveRequest.due_back))
         numbers = {f.id: f.number for f in files}
         open_loans = [{"request": r.id, "file": numbers.get(r.file_id), "requester": r.requester,
-                       "lent_at": show(r.lent_at, desk.tz), "due_back": show(r.due_back, desk.tz),
+                       "lent_at": kit.show(r.lent_at, desk.tz),
+                       "due_back": kit.show(r.due_back, desk.tz),
                        "overdue": r.due_back is not None and r.due_back < now} for r in loans]
     return {"month": month, "due": due, "held": held,
             "missing": [m for m in missing if m["missing"]], "open_loans": open_loans,

@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.errors import DomainError
-from core.labels import Vocabulary
+from core.kit import DomainError, Vocabulary
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 DEFAULT_FORMAT = "{site}-{building}-{entrance}-{room}"
 #: years a former household's file is kept, by importance (一般 5 年, 重要 10 年, 永久)

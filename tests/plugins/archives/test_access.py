@@ -19,7 +19,7 @@ EXTERNAL = {"organisation": "某区公安分局", "letter_ref": "公函〔2026�
 
 @pytest.fixture
 def filed(arch: Desk, tmp_path: Path) -> dict[str, int]:
-    service.open_file(arch, "1-1-502", actor="孙丽")
+    service.open_file(arch, "1-1-502", actor="孙丽", at="2026-01-05 09:00")
     plain = service.add_document(arch, "1-1-502", paper(tmp_path, "a.pdf", b"plain"),
                                  kind="household", title="业户登记表", actor="孙丽")
     vital = service.add_document(arch, "1-1-502", paper(tmp_path, "b.pdf", b"deed"),
@@ -28,19 +28,20 @@ def filed(arch: Desk, tmp_path: Path) -> dict[str, int]:
     return {"plain": plain["id"], "vital": vital["id"]}
 
 
-def _ask(desk: Desk, purpose: str, kind: str = "internal", document: int | None = None) -> int:
+def _ask(desk: Desk, purpose: str, kind: str = "internal", document: int | None = None,
+         at: str | None = None) -> int:
     extra = EXTERNAL if kind != "internal" else {}
     requester = "王芳" if kind == "internal" else "刘警官"
     return access.request_access(desk, "GD-1-1-502", purpose=purpose, requester=requester,
                                  requester_kind=kind, reason="核实业主信息",
-                                 document=document, actor="孙丽", **extra)["id"]
+                                 document=document, actor="孙丽", at=at, **extra)["id"]
 
 
 ROLES = ["孙丽", "陈静", "刘洋", "王芳", "赵强"]  # archivist, manager, supervisor, desk, tech
 CASES = [  # (requester kind, purpose, important document?, the one role that approves)
     ("internal", "view", False, "孙丽"), ("internal", "view", True, "孙丽"),
     ("internal", "copy", False, "孙丽"), ("internal", "copy", True, "陈静"),
-    ("internal", "loan", False, "孙丽"),
+    ("internal", "loan", False, "陈静"),  # a loan is signed by the site manager (SPEC 6.2)
     *[(kind, purpose, False, "陈静") for kind in ("police", "procuratorate", "court", "lawyer")
       for purpose in ("view", "copy")],
     ("court", "loan", True, "陈静"),
@@ -143,8 +144,8 @@ def test_an_external_request_without_its_papers_is_refused(filed: dict[str, int]
 
 def test_a_loan_is_logged_and_shows_in_the_audit_until_returned(filed: dict[str, int],
                                                                arch: Desk) -> None:
-    request = _ask(arch, "借阅")
-    access.decide(arch, request, approve=True, actor="孙丽", at="2026-11-01 09:00")
+    request = _ask(arch, "借阅", at="2026-11-01 08:30")
+    access.decide(arch, request, approve=True, actor="陈静", at="2026-11-01 09:00")
     with pytest.raises(Forbidden):  # the keeper hands a loan out, not the borrower
         access.lend(arch, request, actor="王芳")
     access.lend(arch, request, actor="孙丽", at="2026-11-01 10:00")

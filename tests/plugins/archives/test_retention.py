@@ -33,7 +33,7 @@ def _destroy(desk: Desk, **kw: str) -> dict:
 
 
 def test_retention_follows_importance(arch: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    service.open_file(arch, "1-1-502", importance="重要")
+    service.open_file(arch, "1-1-502", importance="重要", at="2026-01-01")
     service.open_file(arch, "2-1-301", importance="permanent")
     monkeypatch.setenv("PROPDESK_ARCHIVE_RETENTION", "important=15")
     assert retention.change_household(arch, "1-1-502", "move_out",
