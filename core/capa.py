@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.action_time import action_time
 from core.actions import reserve
 from core.directory import get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
 from core.labels import _vocab
 from core.models import Capa, Staff, Ticket
-from core.times import parse_time, show
+from core.permissions import authorise
+from core.times import show
 from core.topics import taxonomy
 
 if TYPE_CHECKING:
@@ -61,16 +63,20 @@ def capa_view(c: Capa, desk: Desk) -> dict[str, Any]:
             "history": c.history}
 
 
-def list_capa(desk: Desk, state: str | None = None) -> list[dict[str, Any]]:
+def list_capa(desk: Desk, state: str | None = None,
+              actor: str | None = None) -> list[dict[str, Any]]:
+    """Corrective actions, newest first (supervisors and managers)."""
     with desk.read() as s:
+        authorise(desk, actor, "capa")
         q = select(Capa).order_by(Capa.opened_at.desc(), Capa.id.desc())
         if state:
             q = q.where(Capa.state == CAPA_STATES.parse(state))
         return [capa_view(c, desk) for c in s.scalars(q)]
 
 
-def show_capa(desk: Desk, number: str) -> dict[str, Any]:
+def show_capa(desk: Desk, number: str, actor: str | None = None) -> dict[str, Any]:
     with desk.read() as s:
+        authorise(desk, actor, "capa")
         return capa_view(_load(s, number), desk)
 
 
@@ -92,12 +98,13 @@ def update(desk: Desk, number: str, *, owner: str | None = None, cause: str | No
     for name, value in fields.items():
         if value is not None and not value.strip():
             raise DomainError(name, "must not be empty")
-    when = parse_time(at, desk.tz) if at else desk.now()
     with desk.write() as s:
+        staff = authorise(desk, actor, "capa")
         capa = _load(s, number)
         if capa.state == "closed":
             raise TransitionRefused("state", f"{capa.number} is closed")
-        who = get_staff(s, actor, "as").name if actor else "system"
+        when = action_time(desk, at, not_before=capa.opened_at, what="the record's opening")
+        who = staff.name if staff else "system"
         change: dict[str, Any] = {}
         if owner is not None:
             capa.owner = get_staff(s, owner, "owner")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import DomainError, NotFound
 from core.labels import ROLES
 from core.models import Staff, Unit
+from core.permissions import authorise, resolve, view_for
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -41,19 +42,21 @@ def check_phone(phone: str | None) -> str | None:
 
 
 def add_unit(desk: Desk, code: str, owner: str | None = None,
-             phone: str | None = None) -> dict[str, Any]:
+             phone: str | None = None, *, actor: str | None = None) -> dict[str, Any]:
     code, building = parse_unit_code(code)
     phone = check_phone(phone)
     with desk.write() as s:
+        staff = authorise(desk, actor, "unit")
         if s.scalar(select(Unit.id).where(Unit.code == code)):
             raise DomainError("unit", f"unit {code} already exists")
         unit = Unit(code=code, building=building, owner_name=owner or None, owner_phone=phone)
         s.add(unit)
-    return unit_view(unit)
+    return view_for(staff, unit_view(unit))
 
 
-def import_units(desk: Desk, path: Path) -> int:
+def import_units(desk: Desk, path: Path, *, actor: str | None = None) -> int:
     """A CSV with columns code, owner, phone: all rows or none."""
+    authorise(desk, actor, "unit")
     rows = []
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
@@ -68,6 +71,7 @@ def import_units(desk: Desk, path: Path) -> int:
             rows.append({"code": code, "building": building,
                          "owner_name": row.get("owner") or None, "owner_phone": phone})
     with desk.write() as s:
+        authorise(desk, actor, "unit")
         existing = set(s.scalars(select(Unit.code)))
         seen: set[str] = set()
         for line, row in enumerate(rows, start=2):
@@ -79,12 +83,14 @@ def import_units(desk: Desk, path: Path) -> int:
     return len(rows)
 
 
-def add_staff(desk: Desk, name: str, role: str, department: str | None = None) -> dict[str, Any]:
+def add_staff(desk: Desk, name: str, role: str, department: str | None = None, *,
+              actor: str | None = None) -> dict[str, Any]:
     name = name.strip()
     if not name:
         raise DomainError("name", "a staff member needs a name")
     role = ROLES.parse(role)
     with desk.write() as s:
+        authorise(desk, actor, "staff")
         if s.scalar(select(Staff.id).where(Staff.name == name)):
             raise DomainError("name", f"staff member {name} already exists")
         staff = Staff(name=name, role=role, department=department or None, active=True)
@@ -110,13 +116,17 @@ def departments(s: Session) -> set[str]:
     return {d for d in s.scalars(select(Staff.department).distinct()) if d}
 
 
-def list_units(desk: Desk) -> list[dict[str, Any]]:
+def list_units(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:
+    """Every unit; owners' phones masked for readers who do not see them."""
     with desk.read() as s:
-        return [unit_view(u) for u in s.scalars(select(Unit).order_by(Unit.code))]
+        reader = resolve(s, actor)
+        return [view_for(reader, unit_view(u))
+                for u in s.scalars(select(Unit).order_by(Unit.code))]
 
 
-def list_staff(desk: Desk) -> list[dict[str, Any]]:
+def list_staff(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
+        resolve(s, actor)
         return [staff_view(m) for m in s.scalars(select(Staff).order_by(Staff.name))]
 
 

@@ -1,6 +1,14 @@
-"""Errors a user can cause: each names the field it is about, in one line."""
+"""Errors a user can cause: each names the field it is about, in one line.
+
+`refusal(exc)` is the one mapping from a user's mistake to what they are told: the CLI
+prints `error: <field>: <message>` and exits 2, the API answers `{"field", "error"}` with
+the status. Both adapters call it, so a refusal reads the same through either.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 
 class DomainError(Exception):
@@ -37,3 +45,49 @@ class Conflict(DomainError):
 
 class ConfigError(DomainError):
     """The site configuration file is unreadable or has a bad key."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a user is told about their mistake, on either channel."""
+
+    field: str | None
+    message: str
+    status: int = 422
+    exit_code: int = 2
+
+    def line(self) -> str:
+        """The CLI's one line (without the `error: ` prefix)."""
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def body(self) -> dict[str, str]:
+        """The API's JSON body."""
+        return {"field": self.field or "body", "error": self.message}
+
+
+def refusal(exc: BaseException) -> Refusal | None:
+    """The user-facing refusal for `exc`, or None when it is not the user's doing (a bug)."""
+    if isinstance(exc, DomainError):
+        return Refusal(exc.field, exc.message, exc.status)
+    errors: Any = getattr(exc, "errors", None)
+    if callable(errors) and type(exc).__name__ in ("RequestValidationError", "ValidationError"):
+        found = errors()
+        err = found[0] if found else {"loc": (), "msg": str(exc)}
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path",
+                                                                "header")]
+        return Refusal(".".join(loc) or "body", str(err.get("msg", "invalid")), 422)
+    if isinstance(exc, OverflowError) or type(exc).__name__ == "DataError":
+        # a number beyond the database's integer range (SQLite: OverflowError,
+        # PostgreSQL: DataError): the client's input, whichever route or plugin it reached
+        return Refusal("path", "a number is out of range", 422)
+    name = type(exc).__name__
+    if name in ("OperationalError", "ProgrammingError") and (
+            "no such table" in str(exc) or "does not exist" in str(exc)):
+        return Refusal("database", "not initialised (run: propdesk init)", 503)
+    try:
+        import click
+    except ImportError:  # pragma: no cover - click is a dependency of the CLI
+        return None
+    if isinstance(exc, click.ClickException):  # usage errors: missing or invalid options
+        return Refusal(None, exc.format_message(), 400, exc.exit_code)
+    return None

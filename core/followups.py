@@ -315,28 +315,39 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
     return {"day": day.isoformat(), "started": [tv["number"] for _, tv in started]}
 
 
-def rainy_days(desk: Desk) -> list[str]:
+def rainy_days(desk: Desk, actor: str | None = None) -> list[str]:
+    from core.permissions import authorise
+
     with desk.read() as s:
+        authorise(desk, actor, "followup")
         return [d.isoformat() for d in s.scalars(select(RainyDay.day).order_by(RainyDay.day))]
 
 
 # --------------------------------------------------------------------------- the queue
 
 
-def due(desk: Desk, *, mine: str | None = None, overdue: bool = False,
+def due(desk: Desk, *, mine: bool | str | None = None, overdue: bool = False,
         waiting: bool = False, limit: int = 100, now: datetime | None = None,
-        ) -> list[dict[str, Any]]:
-    """Open follow-ups by due time; `mine`: assigned to that person or to their role."""
+        actor: str | None = None) -> list[dict[str, Any]]:
+    """Open follow-ups by due time; `mine`: assigned to `actor` (or the person named) or to
+    their role. The queue is the desk's (front desk, supervisors, managers)."""
+    from core.permissions import authorise
+
     if limit < 1:
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
     with desk.read() as s:
+        reader = authorise(desk, actor, "followup")
+        if mine is True:
+            if reader is None:
+                raise DomainError("mine", "needs --as STAFF (or PROPDESK_STAFF)")
+            mine = reader.name
         statuses = ("open", "waiting") if waiting else ("open",)
         q = select(FollowupTask).where(FollowupTask.status.in_(statuses))
         if overdue:
             q = q.where(FollowupTask.status == "open", FollowupTask.due_at < now)
         if mine:
-            staff = get_staff(s, mine, "as")
+            staff = get_staff(s, str(mine), "as")
             q = q.where((FollowupTask.assignee_id == staff.id) | (
                 FollowupTask.assignee_id.is_(None) & (FollowupTask.owner_role == staff.role)))
         q = q.order_by(FollowupTask.due_at.is_(None), FollowupTask.due_at, FollowupTask.id)

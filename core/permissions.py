@@ -7,10 +7,17 @@ these rules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.errors import DomainError
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError, NotFound
 from core.models import Staff, Ticket
+
+if TYPE_CHECKING:
+    from core.desk import Desk
 
 DESK = frozenset({"frontdesk", "supervisor", "manager"})
 LEADS = frozenset({"supervisor", "manager"})
@@ -26,7 +33,15 @@ ALWAYS: dict[str, frozenset[str]] = {
     "contact": DESK, "pause": DESK, "resume": DESK, "start": LEADS, "resolve": LEADS,
     "escalate": LEADS, "staff": LEADS, "unit": DESK, "token": frozenset({"manager"}),
     "webhook": frozenset({"manager", "integrator"}),
+    "capa": LEADS, "statistics": LEADS, "plan": LEADS, "import": LEADS,
+    # init, db upgrade, serve, watch, sla check, demo: whoever runs the site, no one by role
+    "operate": frozenset(),
 }
+#: how a refusal names an action whose code is not a verb
+WHAT = {"operate": "run site operations", "import": "import a ledger",
+        "plan": "plan follow-ups", "capa": "handle corrective actions",
+        "statistics": "read statistics", "token": "manage API tokens",
+        "webhook": "manage webhooks", "unit": "add units", "staff": "add staff"}
 WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "pause", "resume"})
 
 
@@ -46,7 +61,7 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
     if ticket is not None and action in WORKER_ACTIONS and _dispatched_to(staff, ticket):
         return
     if role not in ALWAYS.get(action, frozenset()):
-        raise Forbidden("as", f"{staff.name} ({role}) may not {action}"
+        raise Forbidden("as", f"{staff.name} ({role}) may not {WHAT.get(action, action)}"
                         + (f" ticket {ticket.number}" if ticket else ""))
     if ticket is None:
         return
@@ -57,6 +72,35 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
         raise Forbidden("as", "only a supervisor or site manager changes a severity")
     if action == "handover" and role not in LEADS and data.get("from") != staff.name:
         raise Forbidden("as", "a front-desk agent hands over only their own tickets")
+
+
+def resolve(s: Session, name: str | None) -> Staff | None:
+    """The acting staff member by name; None (no `--as`) is the site operator. An unknown
+    name is refused on every command, reads included."""
+    if name is None:
+        return None
+    try:
+        staff = s.scalar(select(Staff).where(Staff.name == name.strip()))
+    except (OperationalError, ProgrammingError):  # no staff table yet: nobody is known
+        staff = None
+    if staff is None:
+        raise NotFound("as", f"no staff member {name!r}")
+    return staff
+
+
+def authorise(desk: Desk, actor: str | None, action: str | None = None) -> Staff | None:
+    """Resolve `actor` and check that they may do `action` (None: any staff member may,
+    as for reads). Inside the caller's unit of work when one is open."""
+    with desk.read() as s:
+        staff = resolve(s, actor)
+        if action is not None:
+            check(staff, action)
+        return staff
+
+
+def view_for(staff: Staff | None, view: dict[str, Any]) -> dict[str, Any]:
+    """A ticket or unit view as this reader may see it (phones masked for some roles)."""
+    return redact(view, staff.role if staff is not None else None)
 
 
 def require(staff: Staff | None, what: str, roles: frozenset[str] | set[str]) -> None:

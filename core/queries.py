@@ -1,8 +1,13 @@
-"""Read side: show, list (overdue, at risk, mine) and explain deadlines."""
+"""Read side: show, list (overdue, at risk, mine), explain deadlines, the calendar.
+
+Every read takes `actor` (None: the site operator): an unknown name is refused, and
+owners' phones are masked for roles that do not see them, the same for the CLI's `--as`
+and the API's token.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
@@ -10,10 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from core import clocks
 from core.actions import OPEN_STATES, load
-from core.directory import get_staff
 from core.errors import DomainError
 from core.labels import STATES
 from core.models import SLAClock, Ticket
+from core.permissions import authorise, resolve, view_for
 from core.times import show
 from core.views import ticket_view
 
@@ -23,19 +28,29 @@ if TYPE_CHECKING:
 RUNNING = (SLAClock.met_at.is_(None), SLAClock.paused_since.is_(None))
 
 
-def show_ticket(desk: Desk, number: str) -> dict[str, Any]:
+def show_ticket(desk: Desk, number: str, actor: str | None = None) -> dict[str, Any]:
+    """One ticket with its history, as `actor` may see it."""
     with desk.read() as s:
-        return ticket_view(s, load(s, number), desk.tz)
+        staff = resolve(s, actor)
+        return view_for(staff, ticket_view(s, load(s, number), desk.tz))
 
 
 def list_tickets(desk: Desk, *, state: str | None = None, overdue: bool = False,
-                 at_risk: bool = False, mine: str | None = None, limit: int = 50,
-                 now: datetime | None = None) -> list[dict[str, Any]]:
-    """Tickets by filter; overdue and at-risk read the partial index over running clocks."""
+                 at_risk: bool = False, mine: bool | str | None = None, limit: int = 50,
+                 now: datetime | None = None, actor: str | None = None
+                 ) -> list[dict[str, Any]]:
+    """Tickets by filter; overdue and at-risk read the partial index over running clocks.
+
+    `mine=True`: owned by or assigned to `actor` (a name is still accepted)."""
     if limit < 1:
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
     with desk.read() as s:
+        reader = resolve(s, actor)
+        if mine is True:
+            if reader is None:
+                raise DomainError("mine", "needs --as STAFF (or PROPDESK_STAFF)")
+            mine = reader.name
         query: Select[Any]
         if overdue or at_risk:
             ids = _by_deadline(s, now, overdue, limit, filtered=bool(state or mine))
@@ -47,13 +62,14 @@ def list_tickets(desk: Desk, *, state: str | None = None, overdue: bool = False,
         elif not (overdue or at_risk):
             query = query.where(Ticket.state.in_(OPEN_STATES))
         if mine:
-            staff = get_staff(s, mine, "as")
+            staff = resolve(s, str(mine))
+            assert staff is not None
             query = query.where((Ticket.owner_id == staff.id) | (Ticket.assignee_id == staff.id))
         found = list(s.scalars(query.options(selectinload(Ticket.clocks)).limit(limit)).unique())
         if overdue or at_risk:
             order = {tid: i for i, tid in enumerate(ids)}
             found.sort(key=lambda t: order[t.id])
-        return [ticket_view(s, t, desk.tz, events=False) for t in found]
+        return [view_for(reader, ticket_view(s, t, desk.tz, events=False)) for t in found]
 
 
 def _by_deadline(s: Session, now: datetime, overdue: bool, limit: int,
@@ -78,10 +94,11 @@ def _by_deadline(s: Session, now: datetime, overdue: bool, limit: int,
     return list(ids)
 
 
-def explain(desk: Desk, number: str) -> dict[str, Any]:
+def explain(desk: Desk, number: str, actor: str | None = None) -> dict[str, Any]:
     """Every clock of a ticket with the day-by-day reasoning that produced its deadline."""
     now = desk.now()
     with desk.read() as s:
+        resolve(s, actor)
         ticket = load(s, number)
         _key, _ = desk.config.policy_for(ticket.category, ticket.severity)
         out = []
@@ -105,3 +122,23 @@ def explain(desk: Desk, number: str) -> dict[str, Any]:
                         "status": status, "steps": result.steps})
         return {"number": ticket.number, "category": ticket.category,
                 "severity": ticket.severity, "policy_key": _key, "clocks": out}
+
+
+def calendar_month(desk: Desk, month: str, actor: str | None = None) -> list[dict[str, Any]]:
+    """Each day of a month (`YYYY-MM`): working or not, and why."""
+    authorise(desk, actor)
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise DomainError("month", f"use YYYY-MM, got {month!r}") from None
+    return [{"date": d.day.isoformat(), "working": d.working, "kind": d.kind,
+             "reason": d.reason} for d in desk.config.working_calendar.month(year, mon)]
+
+
+def plugin_list(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:
+    """The loaded plugins and the hooks each implements."""
+    from core.plugins import plugin_list as listed
+
+    authorise(desk, actor)
+    return listed(desk.pm)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core import permissions
 from core.directory import get_staff
 from core.errors import DomainError, NotFound
 from core.models import ApiToken, Staff
+from core.permissions import authorise
 from core.times import show, utcnow
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def create(desk: Desk, staff: str, label: str | None = None,
     """A new token for `staff`; the plain token is in the result and nowhere else."""
     token = PREFIX + secrets.token_urlsafe(32)
     with desk.write() as s:
-        permissions.check(get_staff(s, actor, "as") if actor else None, "token")
+        authorise(desk, actor, "token")
         member = get_staff(s, staff)
         if not member.active:
             raise DomainError("staff", f"{staff} is not active")
@@ -43,7 +43,7 @@ def create(desk: Desk, staff: str, label: str | None = None,
 
 def revoke(desk: Desk, token_id: int, actor: str | None = None) -> None:
     with desk.write() as s:
-        permissions.check(get_staff(s, actor, "as") if actor else None, "token")
+        authorise(desk, actor, "token")
         row = s.get(ApiToken, token_id)
         if row is None:
             raise NotFound("id", f"no token {token_id}")
@@ -52,8 +52,10 @@ def revoke(desk: Desk, token_id: int, actor: str | None = None) -> None:
     desk.token_cache.clear()
 
 
-def list_tokens(desk: Desk) -> list[dict[str, Any]]:
+def list_tokens(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:
+    """Every token (never the token itself): for whoever may manage them."""
     with desk.read() as s:
+        authorise(desk, actor, "token")
         return [{"id": t.id, "staff": t.staff.name, "role": t.staff.role, "label": t.label,
                  "created_at": show(t.created_at, desk.tz),
                  "revoked_at": show(t.revoked_at, desk.tz)}

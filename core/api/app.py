@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.api import followups, reports, site, tickets
 from core.desk import Desk
-from core.errors import DomainError
+from core.errors import DomainError, refusal
 from core.intake_queue import IntakeQueue
 
 log = logging.getLogger("propdesk.api")
@@ -56,35 +56,22 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
 
 
 def _errors(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.status)
+    """Every user error through `core.errors.refusal`, the mapping the CLI uses too."""
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        found = refusal(exc)
+        if found is None:
+            log.error("internal error", exc_info=exc)
+            return JSONResponse({"error": "internal error"}, status_code=500)
+        return JSONResponse(found.body(), status_code=found.status)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")]
-        return JSONResponse({"field": ".".join(loc) or "body", "error": err["msg"]},
-                            status_code=422)
+    for kind in (DomainError, RequestValidationError, OverflowError, DataError, Exception):
+        app.add_exception_handler(kind, refused)
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail: Any = exc.detail
         body = detail if isinstance(detail, dict) else {"error": str(detail)}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
-    async def out_of_range(_: Request, exc: Exception) -> JSONResponse:
-        # a number beyond the database's integer range (SQLite: OverflowError, PostgreSQL:
-        # DataError): the client's input, whichever route or plugin it reached
-        return JSONResponse({"field": "path", "error": "a number is out of range"},
-                            status_code=422)
-
-    @app.exception_handler(Exception)
-    async def crash(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("internal error")
-        return JSONResponse({"error": "internal error"}, status_code=500)
 
 
 class BodyLimit:

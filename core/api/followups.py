@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import followups
-from core.api.deps import DeskDep, require_roles
-from core.models import Staff
+from core.api.deps import DeskDep, StaffDep
+from core.permissions import authorise
 
 router = APIRouter(tags=["follow-ups 回访"])
-Desk_ = Annotated[Staff, Depends(require_roles("frontdesk", "supervisor", "manager"))]
-Leads = Annotated[Staff, Depends(require_roles("supervisor", "manager"))]
 
 
 class _In(BaseModel):
@@ -39,33 +37,39 @@ class PlanIn(_In):
 
 
 @router.get("/followups")
-def due(desk: DeskDep, staff: Desk_, mine: bool = False, overdue: bool = False,
+def due(desk: DeskDep, staff: StaffDep, mine: bool = False, overdue: bool = False,
         waiting: bool = False,
         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     """The queue, earliest due first (`mine`: assigned to me or to my role)."""
-    return followups.due(desk, mine=staff.name if mine else None, overdue=overdue,
-                         waiting=waiting, limit=limit)
+    return followups.due(desk, mine=mine, overdue=overdue, waiting=waiting, limit=limit,
+                         actor=staff.name)
 
 
 @router.post("/followups/{number}/unreachable")
 def unreachable(number: str, body: UnreachableIn, desk: DeskDep,
-                staff: Desk_) -> dict[str, Any]:
+                staff: StaffDep) -> dict[str, Any]:
     """Nobody answered: count the attempt; the configured last one escalates."""
-    return followups.unreachable(desk, number, actor=staff.name, **body.model_dump())
+    with desk.write():
+        authorise(desk, staff.name, "followup")
+        return followups.unreachable(desk, number, actor=staff.name, **body.model_dump())
 
 
 @router.get("/rainy-days")
-def rainy_days(desk: DeskDep, staff: Desk_) -> list[str]:
-    return followups.rainy_days(desk)
+def rainy_days(desk: DeskDep, staff: StaffDep) -> list[str]:
+    return followups.rainy_days(desk, actor=staff.name)
 
 
 @router.post("/rainy-days", status_code=201)
-def mark_rainy(body: RainIn, desk: DeskDep, staff: Desk_) -> dict[str, Any]:
+def mark_rainy(body: RainIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """Mark a rainy day: leak repairs finished before it become due after it."""
-    return followups.mark_rainy(desk, body.day, actor=staff.name)
+    with desk.write():
+        authorise(desk, staff.name, "followup")
+        return followups.mark_rainy(desk, body.day, actor=staff.name)
 
 
 @router.post("/followups/plan")
-def plan(body: PlanIn, desk: DeskDep, staff: Leads) -> dict[str, int]:
+def plan(body: PlanIn, desk: DeskDep, staff: StaffDep) -> dict[str, int]:
     """Decide follow-ups for resolved tickets that have none (e.g. after an import)."""
-    return followups.plan_backlog(desk, since=body.since)
+    with desk.write():
+        authorise(desk, staff.name, "plan")
+        return followups.plan_backlog(desk, since=body.since)

@@ -23,17 +23,16 @@ from core.api.schemas import (
     ResumeIn,
     TicketIn,
 )
-from core.permissions import redact
+from core.permissions import view_for
 
 router = APIRouter(tags=["tickets 工单"])
 
 
-def _out(view: dict[str, Any], staff: Any, response: Response | None = None,
+def _out(view: dict[str, Any], response: Response | None = None,
          status: int = 200) -> JSONResponse:
     """Encoded once, here: FastAPI's generic re-validation of a large dict costs more than
-    the intake itself."""
-    return JSONResponse(redact(view, staff.role), status_code=status,
-                        headers={"ETag": f'"{view["version"]}"'})
+    the intake itself. The view comes from the service as the caller may see it."""
+    return JSONResponse(view, status_code=status, headers={"ETag": f'"{view["version"]}"'})
 
 
 @router.post("/tickets", status_code=201)
@@ -48,7 +47,7 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
     fields = body.model_dump() | {"actor": staff.name, "idempotency_key": idempotency_key}
     queue = request.app.state.intake_queue
     view = await asyncio.wrap_future(queue.submit(fields))
-    return _out(view, staff, status=200 if view.pop("replayed", False) else 201)
+    return _out(view, status=200 if view.pop("replayed", False) else 201)
 
 
 @router.get("/tickets")
@@ -56,21 +55,21 @@ def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
     rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
-                                mine=staff.name if mine else None, limit=limit)
-    return JSONResponse([redact(r, staff.role) for r in rows])
+                                mine=mine, limit=limit, actor=staff.name)
+    return JSONResponse(rows)
 
 
 @router.get("/tickets/{number}")
 def show_ticket(number: str, desk: DeskDep, staff: StaffDep,
                 response: Response) -> JSONResponse:
     """The same object as `propdesk ticket show --json` (phones masked for some roles)."""
-    return _out(queries.show_ticket(desk, number), staff, response)
+    return _out(queries.show_ticket(desk, number, actor=staff.name), response)
 
 
 @router.get("/tickets/{number}/sla")
 def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """How each deadline was reached, day by day (`propdesk sla explain`)."""
-    return queries.explain(desk, number)
+    return queries.explain(desk, number, actor=staff.name)
 
 
 def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
@@ -78,13 +77,14 @@ def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
     if model is None:
         def route(number: str, desk: DeskDep, staff: StaffDep, response: Response,
                   version: VersionDep) -> JSONResponse:
-            return _out(fn(desk, number, actor=staff.name, version=version), staff, response)
+            return _out(view_for(staff, fn(desk, number, actor=staff.name, version=version)),
+                        response)
     else:
         def route(number: str, body: Any, desk: DeskDep, staff: StaffDep,
                   response: Response, version: VersionDep) -> JSONResponse:
             args = body.model_dump()
-            return _out(fn(desk, number, actor=staff.name, version=version, **args), staff,
-                        response)
+            return _out(view_for(staff, fn(desk, number, actor=staff.name, version=version,
+                                           **args)), response)
         route.__annotations__["body"] = model  # the real class, not a postponed string
     route.__doc__ = doc
     route.__name__ = f"ticket_{path}"
@@ -111,7 +111,7 @@ def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDe
                     response: Response) -> JSONResponse:
     """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""
     view = followups.record(desk, number, actor=staff.name, **body.model_dump())
-    return _out(view, staff, response)
+    return _out(view_for(staff, view), response)
 
 
 @router.post("/handover")

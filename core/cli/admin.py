@@ -10,8 +10,8 @@ import click
 from core import deadlines, directory, queries
 from core.cli.context import Context
 from core.cli.output import echo_json, table
-from core.errors import DomainError
 from core.labels import ROLES
+from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -22,6 +22,7 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def init(ctx: Context, demo: bool) -> None:
     """Create or migrate the database (core and every plugin)."""
+    authorise(ctx.desk, ctx.actor, "operate")
     ctx.desk.upgrade()
     click.echo(f"database ready: {ctx.desk.engine.url.render_as_string(hide_password=True)}")
     if demo:
@@ -40,6 +41,7 @@ def db() -> None:
 @pass_ctx
 def db_upgrade(ctx: Context) -> None:
     """Apply pending migrations of the core and every enabled plugin."""
+    authorise(ctx.desk, ctx.actor, "operate")
     ctx.desk.upgrade()
     click.echo("database is up to date")
 
@@ -55,7 +57,7 @@ def unit() -> None:
 @click.option("--phone")
 @pass_ctx
 def unit_add(ctx: Context, code: str, owner: str | None, phone: str | None) -> None:
-    view = directory.add_unit(ctx.desk, code, owner, phone)
+    view = directory.add_unit(ctx.desk, code, owner, phone, actor=ctx.actor)
     click.echo(f"unit {view['code']} added")
 
 
@@ -64,14 +66,14 @@ def unit_add(ctx: Context, code: str, owner: str | None, phone: str | None) -> N
 @pass_ctx
 def unit_import(ctx: Context, file: Path) -> None:
     """Import units from a CSV with columns code, owner, phone (all rows or none)."""
-    click.echo(f"{directory.import_units(ctx.desk, file)} units imported")
+    click.echo(f"{directory.import_units(ctx.desk, file, actor=ctx.actor)} units imported")
 
 
 @unit.command("list")
 @JSON
 @pass_ctx
 def unit_list(ctx: Context, as_json: bool) -> None:
-    rows = directory.list_units(ctx.desk)
+    rows = directory.list_units(ctx.desk, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:
@@ -89,7 +91,7 @@ def staff() -> None:
 @click.option("--department")
 @pass_ctx
 def staff_add(ctx: Context, name: str, role: str, department: str | None) -> None:
-    view = directory.add_staff(ctx.desk, name, role, department)
+    view = directory.add_staff(ctx.desk, name, role, department, actor=ctx.actor)
     click.echo(f"staff {view['name']} added ({ROLES.label(view['role'])})")
 
 
@@ -97,7 +99,7 @@ def staff_add(ctx: Context, name: str, role: str, department: str | None) -> Non
 @JSON
 @pass_ctx
 def staff_list(ctx: Context, as_json: bool) -> None:
-    rows = directory.list_staff(ctx.desk)
+    rows = directory.list_staff(ctx.desk, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:
@@ -116,7 +118,7 @@ def sla() -> None:
 @pass_ctx
 def sla_explain(ctx: Context, number: str, as_json: bool) -> None:
     """How each deadline of a ticket was reached, day by day."""
-    result = queries.explain(ctx.desk, number)
+    result = queries.explain(ctx.desk, number, actor=ctx.actor)
     if as_json:
         echo_json(result)
         return
@@ -139,6 +141,7 @@ def sla_explain(ctx: Context, number: str, as_json: bool) -> None:
 @pass_ctx
 def sla_check(ctx: Context, as_json: bool) -> None:
     """One pass of the deadline watcher: record at-risk and breached clocks once each."""
+    authorise(ctx.desk, ctx.actor, "operate")
     result = deadlines.check(ctx.desk)
     if as_json:
         echo_json(result)
@@ -159,18 +162,12 @@ def calendar() -> None:
 @JSON
 @pass_ctx
 def calendar_show(ctx: Context, month: str, as_json: bool) -> None:
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        date(year, mon, 1)
-    except ValueError:
-        raise DomainError("month", f"use YYYY-MM, got {month!r}") from None
-    days = ctx.desk.config.working_calendar.month(year, mon)
+    days = queries.calendar_month(ctx.desk, month, actor=ctx.actor)
     if as_json:
-        echo_json([{"date": d.day.isoformat(), "working": d.working, "kind": d.kind,
-                    "reason": d.reason} for d in days])
+        echo_json(days)
         return
-    table([(d.day.isoformat(), "一二三四五六日"[d.day.weekday()],
-            "work 上班" if d.working else "off 休息", d.reason) for d in days],
+    table([(d["date"], "一二三四五六日"[date.fromisoformat(d["date"]).weekday()],
+            "work 上班" if d["working"] else "off 休息", d["reason"]) for d in days],
           ["date", "周", "working", "why"], title=f"{month} working days 工作日")
 
 
@@ -179,9 +176,7 @@ def calendar_show(ctx: Context, month: str, as_json: bool) -> None:
 @pass_ctx
 def plugins(ctx: Context, as_json: bool) -> None:
     """The loaded plugins and the hooks each implements."""
-    from core.plugins import plugin_list
-
-    rows = plugin_list(ctx.desk.pm)
+    rows = queries.plugin_list(ctx.desk, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:

@@ -10,6 +10,7 @@ from core import followups
 from core.cli.context import Context
 from core.cli.output import echo_json, hm, short, table
 from core.labels import STATES
+from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
 ROLES = {"frontdesk": "客服 desk", "supervisor": "主管 supervisor", "manager": "经理 manager"}
@@ -40,8 +41,10 @@ def record(ctx: Context, number: str, method: str, satisfaction: int | None,
     if unreachable:
         if satisfaction is not None or fixed is not None:
             raise click.UsageError("--unreachable takes no --satisfaction or --fixed")
-        task = followups.unreachable(ctx.desk, number, method=method, note=note,
-                                     actor=ctx.actor, at=at)
+        with ctx.desk.write():
+            authorise(ctx.desk, ctx.actor, "followup")
+            task = followups.unreachable(ctx.desk, number, method=method, note=note,
+                                         actor=ctx.actor, at=at)
         if as_json:
             echo_json(task)
         elif task["next_attempt_at"] is None:
@@ -71,10 +74,8 @@ def record(ctx: Context, number: str, method: str, satisfaction: int | None,
 def due(ctx: Context, mine: bool, overdue: bool, waiting: bool, limit: int,
         as_json: bool) -> None:
     """The follow-up queue, earliest due first."""
-    if mine and not ctx.actor:
-        raise click.UsageError("--mine needs --as STAFF (or PROPDESK_STAFF)")
-    rows = followups.due(ctx.desk, mine=ctx.actor if mine else None, overdue=overdue,
-                         waiting=waiting, limit=limit)
+    rows = followups.due(ctx.desk, mine=mine, overdue=overdue, waiting=waiting, limit=limit,
+                         actor=ctx.actor)
     if as_json:
         echo_json(rows)
     elif not rows:
@@ -95,13 +96,15 @@ def due(ctx: Context, mine: bool, overdue: bool, waiting: bool, limit: int,
 def rain(ctx: Context, day: str | None, as_json: bool) -> None:
     """Mark DAY (YYYY-MM-DD) rainy: leak repairs become due after it. No DAY: list them."""
     if day is None:
-        days = followups.rainy_days(ctx.desk)
+        days = followups.rainy_days(ctx.desk, actor=ctx.actor)
         if as_json:
             echo_json(days)
         else:
             click.echo("\n".join(days) or "no rainy days marked")
         return
-    result = followups.mark_rainy(ctx.desk, day, actor=ctx.actor)
+    with ctx.desk.write():
+        authorise(ctx.desk, ctx.actor, "followup")
+        result = followups.mark_rainy(ctx.desk, day, actor=ctx.actor)
     if as_json:
         echo_json(result)
     else:
@@ -114,7 +117,9 @@ def rain(ctx: Context, day: str | None, as_json: bool) -> None:
 @pass_ctx
 def plan(ctx: Context, since: str | None, as_json: bool) -> None:
     """Plan follow-ups for resolved tickets that have none yet (e.g. after an import)."""
-    result: dict[str, Any] = followups.plan_backlog(ctx.desk, since=since)
+    with ctx.desk.write():
+        authorise(ctx.desk, ctx.actor, "plan")
+        result: dict[str, Any] = followups.plan_backlog(ctx.desk, since=since)
     if as_json:
         echo_json(result)
     else:

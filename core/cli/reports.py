@@ -33,7 +33,7 @@ def _report_command(kind: str, example: str, what: str) -> click.Command:
         from core.reports import report as build
         from core.reports.render import render
 
-        figures = build(ctx.desk, kind, period)
+        figures = build(ctx.desk, kind, period, actor=ctx.actor)
         charts: list[str] = []
         if charts_dir is not None:
             from core.reports.charts import write_charts
@@ -68,7 +68,7 @@ def capa() -> None:
 @pass_ctx
 def list_(ctx: Context, state: str | None, as_json: bool) -> None:
     """Corrective actions, newest first."""
-    rows = capa_service.list_capa(ctx.desk, state)
+    rows = capa_service.list_capa(ctx.desk, state, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     elif not rows:
@@ -87,7 +87,7 @@ def list_(ctx: Context, state: str | None, as_json: bool) -> None:
 @pass_ctx
 def show(ctx: Context, number: str, as_json: bool) -> None:
     """One corrective action with its history."""
-    c = capa_service.show_capa(ctx.desk, number)
+    c = capa_service.show_capa(ctx.desk, number, actor=ctx.actor)
     if as_json:
         echo_json(c)
         return

@@ -10,6 +10,7 @@ import click
 from core import deadlines, tokens, webhooks
 from core.cli.context import Context
 from core.cli.output import echo_json, table
+from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -27,6 +28,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int,
     import uvicorn
 
     desk = ctx.desk
+    authorise(desk, ctx.actor, "operate")
     cfg = desk.config.service
     os.environ["PROPDESK_DATABASE_URL"] = desk.engine.url.render_as_string(hide_password=False)
     if ctx.config_path:
@@ -48,6 +50,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int,
 def watch(ctx: Context, interval: float | None, once: bool, as_json: bool) -> None:
     """The SLA watcher on its own: record at-risk and breached clocks, send webhooks."""
     desk = ctx.desk
+    authorise(desk, ctx.actor, "operate")
 
     def one_pass() -> None:
         result = deadlines.check(desk)
@@ -101,7 +104,7 @@ def token_revoke(ctx: Context, token_id: int) -> None:
 @JSON
 @pass_ctx
 def token_list(ctx: Context, as_json: bool) -> None:
-    rows = tokens.list_tokens(ctx.desk)
+    rows = tokens.list_tokens(ctx.desk, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:
@@ -143,6 +146,7 @@ def webhook_remove(ctx: Context, webhook_id: int) -> None:
 @JSON
 @pass_ctx
 def webhook_list(ctx: Context, as_json: bool) -> None:
+    authorise(ctx.desk, ctx.actor, "webhook")
     rows = webhooks.subscriptions(ctx.desk)
     if as_json:
         echo_json(rows)
@@ -158,6 +162,7 @@ def webhook_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def webhook_deliveries(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
     """The delivery log, newest first."""
+    authorise(ctx.desk, ctx.actor, "webhook")
     rows = webhooks.deliveries(ctx.desk, status, limit)
     if as_json:
         echo_json(rows)
