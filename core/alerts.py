@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from core import sla
 from core.actions import record
 from core.models import Alert, Capa, Ticket, TicketTopic
-from core.plugins import notify
 from core.times import show
 from core.topics import OTHER, taxonomy
 
@@ -66,7 +65,7 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
 def _announce(desk: Desk, warnings: list[dict[str, Any]]) -> Later:
     def fire(ticket: dict[str, Any]) -> None:
         for w in warnings:
-            notify(desk, "warning_raised", warning=w)
+            desk.notify("warning_raised", warning=w)
     return fire
 
 
@@ -274,8 +273,8 @@ def record_rising(desk: Desk, period: str, found: list[dict[str, Any]]) -> list[
             topic = None if item["scope"] == "total" else item["scope"]
             new.append(_raise(desk, s, "rising", key, topic, "supervisor", None,
                               {"period": period} | item, at=desk.now()))
-    for w in new:
-        notify(desk, "warning_raised", warning=w)
+        for w in new:
+            desk.notify("warning_raised", warning=w)
     return new
 
 

@@ -23,7 +23,6 @@ from core.directory import get_staff
 from core.errors import DomainError
 from core.labels import FOLLOWUP_METHODS
 from core.models import Followup, FollowupTask, RainyDay, Ticket
-from core.plugins import notify
 from core.times import parse_time, show
 from core.topics import taxonomy
 from core.views import ticket_view
@@ -209,9 +208,10 @@ def record(desk: Desk, number: str, *, method: str, satisfaction: int,
                       satisfaction=satisfaction, fixed=fixed, comment=comment,
                       reopened=reopened, task=completed)
 
-    view = act(desk, number, "followup", actor, at, {"method": method,
-                                                     "satisfaction": satisfaction}, body)
-    notify(desk, "followup_recorded", ticket=view, followup=result)
+    with desk.write():  # the follow-up and its announcement: one unit of work
+        view = act(desk, number, "followup", actor, at, {"method": method,
+                                                         "satisfaction": satisfaction}, body)
+        desk.notify("followup_recorded", ticket=view, followup=result)
     return view | {"followup": result}
 
 
@@ -254,8 +254,8 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
             task.next_attempt_at = _add(desk, when, cfg.retry_after)
         s.flush()
         tv, view = task_view(task, desk.tz), ticket_view(s, t, desk.tz, events=False)
-    if escalated:
-        notify(desk, "followup_escalated", ticket=view, task=tv)
+        if escalated:
+            desk.notify("followup_escalated", ticket=view, task=tv)
     return tv
 
 
@@ -310,8 +310,8 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
             s.flush()
             started.append((ticket_view(s, task.ticket, desk.tz, events=False),
                             task_view(task, desk.tz)))
-    for view, tv in started:
-        notify(desk, "followup_scheduled", ticket=view, task=tv)
+        for view, tv in started:
+            desk.notify("followup_scheduled", ticket=view, task=tv)
     return {"day": day.isoformat(), "started": [tv["number"] for _, tv in started]}
 
 
