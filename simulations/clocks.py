@@ -5,20 +5,37 @@ counts in aware datetimes. This module converts, and caches what `core.sla.deadl
 says for working-day clocks per day of receipt (a working-day deadline depends only on
 that date), so a week of tickets costs a few hundred calls into `core.sla`, not thousands,
 and the answer is still exactly the service's.
+
+How long each clock runs is the service's answer too: `kit.policy_function`, the
+`select_sla_policy` hook of the same plugins the service loads (a site's 4-hour leak rule
+moves the simulated deadlines as it moves the real ones), unless a caller hands its own.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from core.config import Config
-from core.sla import Duration, add_business_seconds, deadline
+from core.kit import Config, Duration, Policy, add_business_seconds, deadline, policy_function
+
+#: the site's policy function per configuration: building the plugin manager once per
+#: process, not once per replication
+_POLICIES: dict[int, tuple[Config, Policy]] = {}
+
+
+def site_policy(config: Config) -> Policy:
+    """The hook-aware SLA policy of this configuration's site (cached per process)."""
+    cached = _POLICIES.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = _POLICIES[id(config)] = (config, policy_function(config))
+    return cached[1]
 
 
 class Clocks:
-    def __init__(self, config: Config, start: datetime) -> None:
+    def __init__(self, config: Config, start: datetime, policy: Policy | None = None) -> None:
         self.config = config
         self.start = start
+        self.sla_policy = policy or site_policy(config)
         self.cal = config.working_calendar
         self.hours = config.business_hours
         self._working: dict[tuple[date, Duration], float] = {}
@@ -46,9 +63,11 @@ class Clocks:
         """`t` plus `minutes` of business time (a department works office hours)."""
         return self.seconds(add_business_seconds(self.at(t), minutes * 60, self.cal, self.hours))
 
-    def policy(self, category: str, severity: str | None
+    def policy(self, category: str, severity: str | None, **fields: Any
                ) -> tuple[str, Duration | None, Duration | None]:
-        key, policy = self.config.policy_for(category, severity)
-        reply = Duration.parse(policy.reply) if policy.reply else None
-        resolve = Duration.parse(policy.resolve) if policy.resolve else None
-        return key, reply, resolve
+        """The attainment group (`config.policy_for`'s key, for the charts) and both clocks'
+        durations as the service would set them; `fields`: channel, nature, topic."""
+        key, _ = self.config.policy_for(category, severity)
+        ticket = {"category": category, "severity": severity, "nature": None,
+                  "channel": None, "topic": None, **fields}
+        return key, self.sla_policy(ticket, "reply"), self.sla_policy(ticket, "resolve")

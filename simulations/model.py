@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from core.kit import Policy
 from simulations.clocks import Clocks
 from simulations.engine import INF, Pool, PreemptivePool, Tasks
 from simulations.params import Scenario, Shift
@@ -54,14 +55,15 @@ class DeskModel:
     """One replication of a scenario; `run()` then hand it to `results.summarise`."""
 
     def __init__(self, scenario: Scenario, rep: int = 0, seed: int | None = None,
-                 tickets: bool = True) -> None:
+                 tickets: bool = True, policy: Policy | None = None) -> None:
         self.sc = scenario
         self.rep = rep
         self.seed = scenario.scenario.seed if seed is None else seed
         self.horizon = scenario.hours * 3600.0
         self.env = simpy.Environment()
         self.tasks = Tasks()
-        self.clocks = Clocks(scenario.site, scenario.start_at())
+        # the service's SLA policy (its plugins' select_sla_policy) unless handed one
+        self.clocks = Clocks(scenario.site, scenario.start_at(), policy)
         rngs = [np.random.default_rng(s)
                 for s in np.random.SeedSequence([self.seed, rep]).spawn(8)]
         self._rng_arr, self._rng_handle, self._rng_pat, self._rng_cb = rngs[:4]

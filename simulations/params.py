@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.config import Config, load_config
 from core.errors import DomainError
-from core.labels import CHANNELS, SEVERITIES, builtin_categories
+from core.labels import CHANNELS, NATURES, SEVERITIES, builtin_categories
 from core.sla import Duration
 from simulations.distributions import Dist, exponential
 
@@ -71,6 +71,9 @@ class Stream(_Strict):
     channel: str
     category: str
     severity: str | None = None
+    #: as the desk would record them; a site's `select_sla_policy` may read them
+    nature: str | None = None
+    topic: str | None = None
     skill: str | None = None
     per_week: float | None = Field(None, ge=0)
     per_hour: list[float] | None = None
@@ -89,6 +92,11 @@ class Stream(_Strict):
     @classmethod
     def _severity(cls, value: str | None) -> str | None:
         return None if value is None else _parse(SEVERITIES, value)
+
+    @field_validator("nature")
+    @classmethod
+    def _nature(cls, value: str | None) -> str | None:
+        return None if value is None else _parse(NATURES, value)
 
     @field_validator("per_hour")
     @classmethod

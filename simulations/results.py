@@ -194,7 +194,8 @@ def _tickets(model: DeskModel, start: np.ndarray, end: np.ndarray, metrics: dict
     reply = np.asarray(tk.reply)
     resolve = np.asarray(tk.resolve)
     keys, reply_due, resolve_due = [], np.full(n, np.nan), np.full(n, np.nan)
-    per_stream = [clocks.policy(s.category, s.severity) for s in model.streams]
+    per_stream = [clocks.policy(s.category, s.severity, channel=s.channel, nature=s.nature,
+                                topic=s.topic) for s in model.streams]
     day = (received // DAY).astype(int)
     cache: dict[tuple[int, Duration], float] = {}
 

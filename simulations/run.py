@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from core.kit import Policy
 from simulations.model import DeskModel
 from simulations.params import Scenario
 from simulations.results import ReplicationResult, summarise
@@ -24,9 +25,13 @@ Progress = Callable[[ReplicationResult], None]
 
 
 def replicate(scenario: Scenario, rep: int, seed: int | None = None,
-              keep_tickets: bool = False, tickets: bool = True) -> ReplicationResult:
-    """One replication, start to finish (a picklable unit of work for any executor)."""
-    model = DeskModel(scenario, rep=rep, seed=seed, tickets=tickets).run()
+              keep_tickets: bool = False, tickets: bool = True,
+              policy: Policy | None = None) -> ReplicationResult:
+    """One replication, start to finish (a picklable unit of work for any executor).
+
+    `policy`: the SLA policy function (default: the site's, `kit.policy_function`, built
+    in the worker from the same plugins); a function object stays in this process."""
+    model = DeskModel(scenario, rep=rep, seed=seed, tickets=tickets, policy=policy).run()
     return summarise(model, keep_tickets=keep_tickets)
 
 

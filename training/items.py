@@ -14,9 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.config import Config
-from core.labels import CHANNELS, CLOCKS, SEVERITIES
-from core.sla import Duration, deadline
+from core.kit import CHANNELS, CLOCKS, SEVERITIES, Config, Policy, deadline, policy_function
 from training.schema import CATEGORIES, Case
 from training.vocab import FOLLOWUP_OWNERS, FOLLOWUP_TIMINGS, UNIT_KINDS, VIOLATIONS, label
 
@@ -86,7 +84,8 @@ def context_of(case: Case, config: Config) -> str:
     return (f"【{case.title}】\n{case.narrative.strip()}\n"
             f"受理渠道：{CHANNELS.terms[facts.channel].zh}；"
             f"房屋类型：{label(UNIT_KINDS, facts.unit_kind)}；"
-            f"受理时间：{at:%Y-%m-%d %H:%M}（星期{'一二三四五六日'[at.weekday()]}）")
+            f"受理时间：{at:%Y-%m-%d %H:%M}（星期{'一二三四五六日'[at.weekday()]}）"
+            + (f"；事由：{facts.topic}" if facts.topic else ""))
 
 
 def _item_id(case_id: str, slot: str) -> str:
@@ -104,8 +103,9 @@ def _make(case: Case, slot: str, kind: str, ctx: str, stem: str, key: Key,
                 topics=list(case.topics), difficulty=case.difficulty, key=key)
 
 
-def items_for_case(case: Case, config: Config) -> list[Item]:
-    """Every item a case yields; deadline keys are computed by `core.sla`, never typed."""
+def items_for_case(case: Case, config: Config, policy: Policy | None = None) -> list[Item]:
+    """Every item a case yields; deadline keys are computed by `core.sla`, never typed,
+    with the service's SLA policy (`kit.policy_function`: the site's plugins included)."""
     ctx = context_of(case, config)
     expected = case.expected
     rng = random.Random(case.id)
@@ -116,7 +116,7 @@ def items_for_case(case: Case, config: Config) -> list[Item]:
                      "这条客户信息应如何分类？", Key(choice=answer),
                      [Option(code=c, text=class_label(c)) for c in _class_options(answer, rng)]))
 
-    out.extend(_deadline_items(case, ctx, config))
+    out.extend(_deadline_items(case, ctx, config, policy or policy_function(config)))
 
     owner, timing = expected.followup.owner, expected.followup.timing
     out.append(_make(case, "followup-owner", "followup", ctx, "处理完毕后，回访应由谁负责？",
@@ -148,19 +148,20 @@ def items_for_case(case: Case, config: Config) -> list[Item]:
     return out
 
 
-def _deadline_items(case: Case, ctx: str, config: Config) -> list[Item]:
+def _deadline_items(case: Case, ctx: str, config: Config, policy: Policy) -> list[Item]:
     cls = case.expected.classification
     if cls.category not in ("complaint", "repair"):
         return []
-    _, policy = config.policy_for(cls.category, cls.severity)
+    ticket = {"category": cls.category, "severity": cls.severity, "nature": cls.nature,
+              "channel": case.facts.channel, "topic": case.facts.topic}
     start = case.facts.received(config.tz)
     out = []
     for clock in ("reply", "resolve"):
-        text = getattr(policy, clock)
-        if text is None:
+        duration = policy(ticket, clock)
+        if duration is None:
             continue
-        due = deadline(start, Duration.parse(text), config.working_calendar,
-                       config.business_hours, explain=True)
+        due = deadline(start, duration, config.working_calendar, config.business_hours,
+                       explain=True)
         clock_zh = CLOCKS.terms[clock].zh
         stem = (f"本案为「{class_label(cls.answer)}」。按本项目规定，{clock_zh}时限截止到何时？"
                 "请按 YYYY-MM-DD HH:MM 作答（项目所在地时间）。")
@@ -184,5 +185,8 @@ def _near(answer: str, universe: list[str], n: int, rng: random.Random,
     return [c for c in universe if c in chosen]
 
 
-def items_for_library(cases: list[Case], config: Config) -> list[Item]:
-    return [item for case in cases for item in items_for_case(case, config)]
+def items_for_library(cases: list[Case], config: Config,
+                      policy: Policy | None = None) -> list[Item]:
+    """Every case's items; the plugin manager behind the SLA policy is built once."""
+    policy = policy or policy_function(config)
+    return [item for case in cases for item in items_for_case(case, config, policy)]

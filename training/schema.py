@@ -67,6 +67,8 @@ class Facts(_Strict):
     channel: Channel
     unit_kind: UnitKind
     received_at: datetime  # naive means site time
+    #: the ticket's topic as the desk records it (e.g. 漏水); a site's SLA rule may read it
+    topic: str | None = Field(None, min_length=1, max_length=40)
 
     def received(self, tz: ZoneInfo) -> datetime:
         at = self.received_at
