@@ -38,15 +38,17 @@ SENDERS = kit.DESK | {"integrator"}
 
 
 def _locked_session(s: Session, session_id: int) -> tuple[EventSession, Event]:
-    """The session row, locked until commit (concurrent seat changes queue here), and its
-    event read afresh after the lock (a call-off holds the same lock)."""
+    """The session's event row, then the session row, locked until commit and read afresh:
+    concurrent seat changes (and a call-off) queue here. The event comes first because a
+    notice's foreign key share-locks it: a seat change that took only the session would
+    deadlock with a call-off holding the event and waiting for the session."""
+    event_id = s.scalar(select(EventSession.event_id).where(EventSession.id == session_id))
+    if event_id is None:
+        raise kit.NotFound("session", f"no session {session_id}")
+    event = get_event(s, event_id, lock=True)
     session = s.scalar(kit.lock(select(EventSession).where(EventSession.id == session_id))
                        .execution_options(populate_existing=True))
-    if session is None:
-        raise kit.NotFound("session", f"no session {session_id}")
-    event = s.scalar(select(Event).where(Event.id == session.event_id)
-                     .execution_options(populate_existing=True))
-    assert event is not None
+    assert session is not None
     return session, event
 
 
@@ -222,17 +224,19 @@ def mark_no_shows(desk: kit.Desk, session_id: int, *, at: Time = None,
 
 def remind(desk: kit.Desk, *, at: Time = None, within_hours: int = 24,
            actor: str | None = None) -> int:
-    """Queue a reminder for every confirmed seat of sessions starting soon (once each: the
-    sessions are locked, so a concurrent pass finds them reminded)."""
+    """Queue a reminder for every confirmed seat of sessions starting soon (once each: their
+    events, then the sessions, are locked, so a concurrent pass finds them reminded)."""
     with desk.write() as s:
         acting(s, actor, "queue event reminders", kit.DESK)
         when = kit.action_time(desk, at)
-        approved = select(Event.id).where(Event.status == "approved")
+        due = (EventSession.reminded_at.is_(None), EventSession.starts_at > when,
+               EventSession.starts_at <= when + timedelta(hours=within_hours))
+        events = select(EventSession.event_id).where(*due)
+        approved = list(s.scalars(kit.lock(select(Event.id).where(
+            Event.id.in_(events), Event.status == "approved").order_by(Event.id))))
         sessions = s.scalars(kit.lock(select(EventSession).where(
-            EventSession.event_id.in_(approved), EventSession.reminded_at.is_(None),
-            EventSession.starts_at > when,
-            EventSession.starts_at <= when + timedelta(hours=within_hours))
-            .order_by(EventSession.id)).execution_options(populate_existing=True)).all()
+            EventSession.event_id.in_(approved), *due).order_by(EventSession.id))
+            .execution_options(populate_existing=True)).all()
         count = 0
         for session in sessions:
             event = s.get_one(Event, session.event_id)
