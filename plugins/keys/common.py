@@ -246,6 +246,9 @@ def check_state(s: Session, desk: Desk, key: Key, action: str) -> None:
     if key.status not in STARTS_FROM[action]:
         raise kit.TransitionRefused("tag", state_refusal(s, desk, key, action))
     loss = pending_loss(s, key) if action != "approve_loss" else None
+    if loss is not None and action == "report_loss":
+        raise kit.TransitionRefused("tag", f"key {key.tag} is already reported lost (loss "
+                                    f"{loss.id}), awaiting the site manager's approval")
     if loss is not None:
         raise kit.TransitionRefused(
             "tag", f"key {key.tag} is reported lost (loss {loss.id}, awaiting the site "

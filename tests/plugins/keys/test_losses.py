@@ -67,22 +67,25 @@ def test_approval_names_the_accountable_informs_the_owner_recommends_a_lock_chan
                        "loss_approved", "owner_informed", "lock_change"]
 
 
-def test_an_approval_whose_ticket_failed_opens_it_on_retry(keysite: Desk, reported: int,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
-    def broken(*_a: object, **_k: object) -> str:
+def test_an_approval_whose_ticket_failed_is_rolled_back_whole(keysite: Desk, reported: int,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """The approval and the owner's ticket are one unit of work: if the ticket cannot be
+    opened, nothing of the approval is kept, and approving again does it all once."""
+    def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("database went away")
 
+    before = counts(keysite)
     monkeypatch.setattr(losses, "_inform_owner", broken)
     with pytest.raises(RuntimeError):
         losses.approve_loss(keysite, reported, accountable="赵强", actor="陈静")
     monkeypatch.undo()
-    assert losses.list_losses(keysite)[0]["ticket"] is None
+    assert counts(keysite) == before
+    assert losses.list_losses(keysite)[0]["status"] == "reported"
     view = losses.approve_loss(keysite, reported, accountable="赵强", actor="陈静")
     assert view["ticket"] and view["status"] == "approved"
-    again = losses.approve_loss  # a third call is refused: nothing left to do
-    with pytest.raises(TransitionRefused):
-        again(keysite, reported, accountable="赵强", actor="陈静")
+    with pytest.raises(TransitionRefused):  # a second call is refused: nothing left to do
+        losses.approve_loss(keysite, reported, accountable="赵强", actor="陈静")
 
 
 def test_a_report_whose_key_turns_up_is_withdrawn(keysite: Desk, reported: int) -> None:
