@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from core.directory import get_staff
-from core.errors import DomainError
-from core.models import Staff
-from core.times import parse_time, show
+from core.kit import DomainError, Staff, action_time, get_staff, require, show
+from core.kit import actor as kit_actor
+from training.access import TRAINERS, authorise
 from training.models import CaseSubmission
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 #: SPEC §8: one case a month from each supervisor; two studied by the desk
 PER_SUPERVISOR = 1
@@ -28,16 +27,25 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def submit_case(desk: Desk, case_id: str, title: str, by: str, *, ticket: str | None = None,
-                for_desk: bool = False, at: str | datetime | None = None) -> dict[str, Any]:
-    """Record one submitted case; `for_desk` marks one of the desk's two studied cases."""
-    submitted = parse_time(at, desk.tz) if at is not None else desk.now()
+                for_desk: bool = False, at: str | datetime | None = None,
+                actor: str | None = None) -> dict[str, Any]:
+    """Record one submitted case; `for_desk` marks one of the desk's two studied cases.
+
+    Staff submit their own cases; a trainer, supervisor or manager may record one for
+    someone else. The time is the one time rule's (`kit.action_time`): not in the future.
+    """
     with desk.write() as s:
-        staff = get_staff(s, by, "by")
-        row = CaseSubmission(case_id=case_id, title=title, staff_id=staff.id, ticket=ticket,
-                             for_desk=for_desk, submitted_at=submitted, recorded_at=desk.now())
+        staff = kit_actor(s, actor)
+        submitter = get_staff(s, by, "by")
+        if staff is not None and staff.id != submitter.id:
+            require(staff, f"submit a case for {submitter.name}", TRAINERS)
+        submitted = action_time(desk, at, what="the submission")
+        row = CaseSubmission(case_id=case_id, title=title, staff_id=submitter.id,
+                             ticket=ticket, for_desk=for_desk, submitted_at=submitted,
+                             recorded_at=desk.now())
         s.add(row)
         s.flush()
-        return {"id": row.id, "case": case_id, "title": title, "by": staff.name,
+        return {"id": row.id, "case": case_id, "title": title, "by": submitter.name,
                 "ticket": ticket, "for_desk": for_desk,
                 "submitted_at": show(row.submitted_at, desk.tz)}
 
@@ -54,9 +62,11 @@ def month_bounds(month: str, tz: Any) -> tuple[datetime, datetime]:
                  for d in (start, end))
 
 
-def submission_counts(desk: Desk, month: str) -> dict[str, Any]:
-    """Per active supervisor (and anyone else who submitted): count and shortfall."""
+def submission_counts(desk: Desk, month: str, *, actor: str | None = None) -> dict[str, Any]:
+    """Per active supervisor (and anyone else who submitted): count and shortfall; for
+    trainers and leads, who check it at month end."""
     start, end = month_bounds(month, desk.tz)
+    authorise(desk, actor, "read case submissions", TRAINERS)
     with desk.read() as s:
         rows = s.execute(select(CaseSubmission, Staff).join(Staff)
                          .where(CaseSubmission.submitted_at >= start,

@@ -18,16 +18,13 @@ _CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQ
 
 @cache
 def cjk_font() -> str | None:
-    """A font family able to draw Chinese, from the shared helper or our own search."""
-    try:
-        from core import fonts  # type: ignore[attr-defined]
+    """A font family able to draw Chinese: the core's search (the one the simulation
+    charts use), else our own short list."""
+    from core.kit import find_cjk_font
 
-        finder = getattr(fonts, "cjk_font", None) or getattr(fonts, "find_cjk_font", None)
-        found = finder() if callable(finder) else None
-        if found:
-            return str(getattr(found, "name", found))
-    except ImportError:
-        pass
+    found = find_cjk_font()
+    if found:
+        return str(found)
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in _CJK_FAMILIES if name in installed), None)
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import click
 
-from core.config import Config, load_config
-from core.errors import DomainError
+from core.kit import Config, DomainError, load_config
 
 PathArg = click.Path(path_type=Path)
 GRADEBOOK_HELP = "Gradebook file (default: the site database if configured, else gradebook.json)."
@@ -57,7 +56,16 @@ _OPTION_OF = {"topics": "--topic", "kinds": "--kind", "difficulty": "--difficult
 @click.pass_context
 def train(ctx: click.Context, train_config: Path | None) -> None:
     """Training: case library, exams, grading, item analysis, practice (培训)."""
+    from training.access import authorise
+
     ctx.meta["train.config"] = train_config
+    if _actor(ctx) is not None:  # an unknown `--as` is refused on every command, reads too
+        authorise(_desk(ctx), _actor(ctx))
+
+
+def _actor(ctx: click.Context) -> str | None:
+    """`propdesk --as NAME`; None (no `--as`, or the group alone) is the site operator."""
+    return getattr(ctx.find_root().obj, "actor", None)
 
 
 @train.command("cases")
@@ -172,11 +180,11 @@ def exam_take(ctx: click.Context, exam_file: Path, trainee: str,
 @click.option("--list", "only_list", is_flag=True, help="List pending answers only.")
 @click.option("--submission", type=int, default=None, help="Grade this submission.")
 @click.option("--levels", default=None, help="criterion=level,… (level index from 0).")
-@click.option("--grader", default="trainer")
+@click.option("--grader", default=None, help="Recorded grader (default: --as, else trainer).")
 @click.option("--comment", default="")
 @click.pass_context
 def grade_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str | None,
-              only_list: bool, submission: int | None, levels: str | None, grader: str,
+              only_list: bool, submission: int | None, levels: str | None, grader: str | None,
               comment: str) -> None:
     """Grade pending short answers on their rubrics (interactive unless --submission)."""
     from training.gradebook import grade_pending, pending
@@ -185,8 +193,9 @@ def grade_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str | None,
     if submission is not None:
         if not levels:
             raise DomainError("--levels", "give criterion=level pairs, e.g. calm=2,facts=1")
-        result = grade_pending(book, submission, grader, _levels(levels), comment)
-        click.echo(f"#{submission} graded {result.score:.2f} by {grader}")
+        result = grade_pending(book, submission, grader, _levels(levels), comment,
+                               actor=_actor(ctx))
+        click.echo(f"#{submission} graded {result.score:.2f} by {result.grader}")
         return
     rows = pending(book, exam_id)
     stdin = sys.stdin
@@ -200,7 +209,7 @@ def grade_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str | None,
         if chosen is None:
             click.echo("  skipped")
             continue
-        result = grade_pending(book, row.id, grader, chosen, comment)
+        result = grade_pending(book, row.id, grader, chosen, comment, actor=_actor(ctx))
         click.echo(f"  graded {result.score:.2f}")
         done += 1
     click.echo(f"{len(rows)} pending, {done} graded now")
@@ -251,7 +260,7 @@ def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_jso
 
     from training.report import exam_analysis
 
-    stats = exam_analysis(_book(ctx, gradebook), exam_id)
+    stats = exam_analysis(_book(ctx, gradebook), exam_id, actor=_actor(ctx))
     if as_json:
         click.echo(json.dumps({**{k: v for k, v in asdict(stats).items() if k != "items"},
                                "items": [asdict(i) for i in stats.items]},
@@ -277,12 +286,20 @@ def _desk(ctx: click.Context) -> Any:
     root = ctx.find_root().obj
     if root is not None and hasattr(root, "desk"):
         return root.desk
-    from core.desk import Desk
+    from core.kit import Desk
 
     return Desk.open(config_path=ctx.meta.get("train.config"))
 
 
 def _book(ctx: click.Context, path: Path | None, create: bool = False) -> Any:
+    """The gradebook (`_gradebook`), knowing the site when someone acts `--as`."""
+    book = _gradebook(ctx, path, create)
+    if _actor(ctx) is not None and getattr(book, "desk", None) is None:
+        book.desk = _desk(ctx)
+    return book
+
+
+def _gradebook(ctx: click.Context, path: Path | None, create: bool = False) -> Any:
     """`--gradebook FILE`, else the site database if one is configured, else gradebook.json."""
     from training.gradebook import JsonGradebook
 
@@ -365,7 +382,7 @@ def case_from_ticket(ctx: click.Context, number: str, author: str | None,
     """Draft a case from a closed ticket; names, phones and unit codes are replaced."""
     from training.drafts import draft_case
 
-    case, text = draft_case(_desk(ctx), number, author)
+    case, text = draft_case(_desk(ctx), number, author, actor=_actor(ctx))
     if out is None:
         click.echo(text, nl=False)
         return
@@ -390,7 +407,7 @@ def case_submit(ctx: click.Context, case_file: Path, by: str, for_desk: bool,
     case = load_case(case_file)
     ticket = str(case.source.ticket) if case.source.ticket is not None else None
     row = submit_case(_desk(ctx), case.id, case.title, by, ticket=ticket, for_desk=for_desk,
-                      at=at)
+                      at=at, actor=_actor(ctx))
     click.echo(f"case {row['case']} submitted by {row['by']} at {row['submitted_at']}")
 
 
@@ -402,7 +419,7 @@ def case_submissions(ctx: click.Context, month: str, as_json: bool) -> None:
     """Cases submitted per supervisor in a month against SPEC §8; who is short."""
     from training.cases_store import submission_counts
 
-    counts = submission_counts(_desk(ctx), month)
+    counts = submission_counts(_desk(ctx), month, actor=_actor(ctx))
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=1))
         return
@@ -432,7 +449,8 @@ def report_appraisal(ctx: click.Context, quarter: str, gradebook: Path | None,
     from training.report import appraisal, appraisal_csv, quarter_months
 
     quarter_months(quarter)  # a bad quarter fails before the gradebook is opened
-    text = appraisal_csv(appraisal(_book(ctx, gradebook), quarter, _config(ctx).tz), quarter)
+    rows = appraisal(_book(ctx, gradebook), quarter, _config(ctx).tz, actor=_actor(ctx))
+    text = appraisal_csv(rows, quarter)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -464,7 +482,8 @@ def report_teams(ctx: click.Context, month: str, gradebook: Path | None,
         teams = {str(k): None if v is None else str(v) for k, v in raw.items()}
     elif getattr(ctx.find_root().obj, "db_url", None):
         teams = staff_teams(_desk(ctx))
-    rows = team_scores(_book(ctx, gradebook), month, _config(ctx).tz, teams)
+    rows = team_scores(_book(ctx, gradebook), month, _config(ctx).tz, teams,
+                       actor=_actor(ctx))
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

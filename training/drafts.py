@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import select
 
-from core.errors import DomainError
-from core.labels import CHANNELS
-from core.models import Staff, Unit
-from core.queries import show_ticket
+from core.kit import CHANNELS, DomainError, Staff, Unit, show_ticket
+from training.access import TRAINERS, authorise
 from training.schema import CATEGORIES, Case, parse_case
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 #: an 11-digit mobile (optionally +86, spaced or dashed), a landline, a 400 number,
 #: or any bare run of 7+ digits
@@ -132,8 +130,14 @@ def _anonymiser(desk: Desk, ticket: dict[str, Any]) -> Anonymiser:
                       [ticket["unit"] or "", *(c for c, _ in units)])
 
 
-def draft_case(desk: Desk, number: str, author: str | None = None) -> tuple[Case, str]:
-    """The draft case and its YAML text; only a closed ticket makes a case."""
+def draft_case(desk: Desk, number: str, author: str | None = None, *,
+               actor: str | None = None) -> tuple[Case, str]:
+    """The draft case and its YAML text; only a closed ticket makes a case.
+
+    Trainers, supervisors and managers draft (the ticket names a customer); the acting
+    one is the default author."""
+    staff = authorise(desk, actor, "draft a training case from a ticket", TRAINERS)
+    author = author or (staff.name if staff is not None else None)
     ticket = show_ticket(desk, number)
     if ticket["state"] != "closed":
         raise DomainError("number", f"ticket {ticket['number']} is {ticket['state']}, "
@@ -178,7 +182,8 @@ def draft_case(desk: Desk, number: str, author: str | None = None) -> tuple[Case
         "narrative": "\n".join(story) + "\n",
         "facts": {"channel": ticket["channel"],
                   "unit_kind": "high_rise" if ticket["unit"] else "public_area",
-                  "received_at": received.strftime("%Y-%m-%d %H:%M")},
+                  "received_at": received.strftime("%Y-%m-%d %H:%M"),
+                  **({"topic": ticket["topic"]} if ticket.get("topic") else {})},
         "topics": topics,
         "difficulty": 2,
         "source": {"kind": "ticket", "author": author or "客服主管", "ticket": ticket["number"]},

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import DomainError
+from core.kit import DomainError
 from training.items import KINDS, Item, PublicItem
 from training.vocab import TOPICS
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.errors import DomainError, NotFound
+from core.kit import DomainError, NotFound
+from training.access import TRAINERS, authorise
 from training.exams import Exam
 from training.grading import Grade, Response, grade, grade_rubric
 
@@ -68,6 +69,8 @@ class MemoryGradebook:
     exams: dict[str, dict[str, Any]] = field(default_factory=dict)
     rows: list[Submission] = field(default_factory=list)
     grades: list[ManualGrade] = field(default_factory=list)
+    #: the site whose staff table names who acts (`actor=`); None: only the operator
+    desk: Any = field(default=None, compare=False, repr=False)
 
     def add_exam(self, exam: Exam) -> None:
         if exam.id in self.exams:
@@ -162,9 +165,15 @@ def pending(book: Gradebook, exam_id: str | None = None) -> list[Submission]:
     return [r for r in latest(book, exam_id) if r.pending and r.id not in graded]
 
 
-def grade_pending(book: Gradebook, submission_id: int, grader: str, levels: dict[str, int],
-                  comment: str = "", at: str | None = None) -> ManualGrade:
-    """A trainer grades one rubric response; a later grade supersedes an earlier one."""
+def grade_pending(book: Gradebook, submission_id: int, grader: str | None,
+                  levels: dict[str, int], comment: str = "", at: str | None = None, *,
+                  actor: str | None = None) -> ManualGrade:
+    """A trainer grades one rubric response; a later grade supersedes an earlier one.
+
+    `actor` (a trainer, supervisor or manager; None: the operator) is the default grader.
+    """
+    staff = authorise(getattr(book, "desk", None), actor, "grade training answers", TRAINERS)
+    grader = grader or (staff.name if staff is not None else "trainer")
     row = next((r for r in book.submissions() if r.id == submission_id), None)
     if row is None:
         raise NotFound("submission", f"no submission {submission_id}")

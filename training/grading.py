@@ -12,7 +12,7 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.errors import DomainError
+from core.kit import DomainError
 from training.items import Item
 from training.rubrics import rubric
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models import Base
+from core.kit import Base
 
 
 class TrainingExam(Base):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from core.errors import DomainError
+from core.kit import DomainError
 from training.grading import grade
 from training.items import Item
 from training.taker import ask

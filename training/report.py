@@ -11,17 +11,19 @@ from statistics import mean, median
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from core.errors import DomainError
+from core.kit import DomainError
+from training.access import TRAINERS, authorise
 from training.analysis import ExamStats, analyse
 from training.gradebook import Gradebook, choice_responses, final_score, latest, score_matrix
 from training.grading import Response
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 
-def exam_analysis(book: Gradebook, exam_id: str) -> ExamStats:
+def exam_analysis(book: Gradebook, exam_id: str, *, actor: str | None = None) -> ExamStats:
     """Item analysis over each trainee's latest attempt; distractors for single choices."""
+    authorise(getattr(book, "desk", None), actor, "analyse exam results", TRAINERS)
     exam = book.get_exam(exam_id)
     trainees, item_ids, matrix = score_matrix(book, exam_id)
     responses = choice_responses(book, exam_id)
@@ -79,7 +81,8 @@ def _monthly(book: Gradebook, tz: ZoneInfo) -> dict[str, dict[str, list[tuple[st
     return out
 
 
-def appraisal(book: Gradebook, quarter: str, tz: ZoneInfo) -> list[dict[str, object]]:
+def appraisal(book: Gradebook, quarter: str, tz: ZoneInfo, *,
+              actor: str | None = None) -> list[dict[str, object]]:
     """Quarterly appraisal (季度考核): each trainee's exam percent per month, mean, count.
 
     An exam counts in the month (site time) of the trainee's latest attempt at it; two
@@ -87,6 +90,7 @@ def appraisal(book: Gradebook, quarter: str, tz: ZoneInfo) -> list[dict[str, obj
     `pending`, so a trainer sees which rows will still change.
     """
     months = quarter_months(quarter)
+    authorise(getattr(book, "desk", None), actor, "read the appraisal", TRAINERS)
     out: list[dict[str, object]] = []
     for trainee, per in sorted(_monthly(book, tz).items()):
         taken = {m: per[m] for m in months if m in per}
@@ -112,8 +116,8 @@ def check_month(month: str) -> str:
     return month.strip()
 
 
-def team_scores(book: Gradebook, month: str, tz: ZoneInfo,
-                teams: Mapping[str, str | None]) -> list[dict[str, object]]:
+def team_scores(book: Gradebook, month: str, tz: ZoneInfo, teams: Mapping[str, str | None],
+                *, actor: str | None = None) -> list[dict[str, object]]:
     """Scores per team (班组) in a month: trainees, exams taken, mean and median percent.
 
     Each trainee's percent for the month is the mean of the exams counted in it (as in the
@@ -122,6 +126,7 @@ def team_scores(book: Gradebook, month: str, tz: ZoneInfo,
     falls under `UNASSIGNED`. Teams are ordered by name, the unassigned last.
     """
     month = check_month(month)
+    authorise(getattr(book, "desk", None), actor, "read team scores", TRAINERS)
     members: dict[str, list[tuple[float, int, int]]] = {}
     for trainee, per in _monthly(book, tz).items():
         if month not in per:
@@ -142,7 +147,7 @@ def team_scores(book: Gradebook, month: str, tz: ZoneInfo,
 
 def staff_teams(desk: Desk) -> dict[str, str | None]:
     """Trainee name → department (部门) from the site's staff table."""
-    from core.directory import list_staff
+    from core.kit import list_staff
 
     return {s["name"]: s["department"] for s in list_staff(desk)}
 

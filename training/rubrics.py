@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from core.errors import DomainError
+from core.kit import DomainError
 
 RUBRICS_FILE = Path(__file__).parent / "rubrics.yaml"
 

@@ -23,9 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from core.errors import DomainError
-from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, Vocabulary
-from core.labels import builtin_categories as _categories
+from core.kit import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, DomainError, Vocabulary
+from core.kit import builtin_categories as _categories
 from training.rubrics import rubrics
 from training.vocab import FOLLOWUP_OWNERS, FOLLOWUP_TIMINGS, TOPICS, UNIT_KINDS, VIOLATIONS
 

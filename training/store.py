@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from core.errors import DomainError, NotFound
+from core.kit import DomainError, NotFound
 from training.exams import Exam
 from training.gradebook import ManualGrade, Submission
 from training.models import TrainingExam, TrainingManualGrade, TrainingSubmission
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.kit import Desk
 
 
 def _stamp(text: str) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TextIO
 
-from core.errors import DomainError
+from core.kit import DomainError
 from training.exams import Exam, PublicExam
 from training.gradebook import Gradebook, Submission, record_attempt
 from training.grading import Response

@@ -7,7 +7,7 @@ the catalogue of procedure violations a case may contain.
 
 from __future__ import annotations
 
-from core.labels import Vocabulary
+from core.kit import Vocabulary
 
 
 def _vocab(field_name: str, rows: list[tuple]) -> Vocabulary:

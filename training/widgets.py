@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from core.errors import DomainError
+from core.kit import DomainError
 from training.exams import Exam, PublicExam
 from training.gradebook import Gradebook, Submission
 from training.grading import Response

@@ -60,7 +60,7 @@ __all__ = [
     "list_staff", "load_config", "lock", "mask_phone", "parse_time", "parse_unit_code",
     "policy_function", "redact", "require", "reserve", "sees_phones", "show", "show_ticket",
     "sla_policy", "tickets", "utcnow",
-    "Arrival", "arrival_history",
+    "Arrival", "arrival_history", "find_cjk_font",
 ]
 
 
@@ -98,4 +98,7 @@ def __getattr__(name: str) -> Any:
     if name in ("arrival_history", "Arrival"):
         from core import history
         return getattr(history, name)
+    if name == "find_cjk_font":
+        from core.fonts import find_cjk_font
+        return find_cjk_font
     raise AttributeError(f"module 'core.kit' has no attribute {name!r}")

@@ -26,7 +26,7 @@ from io import StringIO
 
 from IPython.display import HTML, Image, display
 
-from core.config import load_config
+from core.kit import load_config
 from training.charts import item_map, png, score_histogram
 from training.demo import scripted_answers
 from training.exams import Blueprint, Section, assemble

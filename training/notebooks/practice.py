@@ -28,7 +28,7 @@ from tempfile import mkdtemp
 
 from IPython.display import Image, display
 
-from core.config import load_config
+from core.kit import load_config
 from training.charts import figure, png, t
 from training.items import items_for_library
 from training.practice import load_state, practise, save_state

@@ -8,7 +8,7 @@ Depends on: 0003_followups
 import sqlalchemy as sa
 from alembic import op
 
-from core.migration_ops import append_only, drop_append_only
+from core.kit import append_only, drop_append_only
 
 revision = "t001_gradebook"
 down_revision = None
