@@ -408,10 +408,25 @@ def test_entry_point_plugins_load(monkeypatch: pytest.MonkeyPatch) -> None:
     assert metadata  # the real group is read through importlib.metadata
 
 
-def test_specs_are_well_formed() -> None:
-    pm = pluggy.PluginManager("propdesk")
-    pm.add_hookspecs(hookspecs)
-    pm.check_pending()
+def test_specs_are_well_formed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every spec is documented and every installed implementation matches one; a site
+    plugin with a misspelt hook or an argument no spec offers stops the site at once."""
+    for hook in HOOKS:
+        assert (getattr(hookspecs, hook).__doc__ or "").strip(), f"{hook} has no docstring"
+    make_plugin_manager()  # the installed plugins: check_pending passes
+    folder = tmp_path / "site_plugins"
+    folder.mkdir()
+    monkeypatch.setenv("PROPDESK_PLUGINS_DIR", str(folder))
+    monkeypatch.setenv("PROPDESK_LOAD_PLUGINS", "typo")  # the built-ins and this one
+    plugin = folder / "typo.py"
+    plugin.write_text("from core.kit import hookimpl\n\n\n@hookimpl\n"
+                      "def ticket_creatd(ticket):\n    pass\n", encoding="utf-8")
+    with pytest.raises(pluggy.PluginValidationError, match="ticket_creatd"):
+        make_plugin_manager()
+    plugin.write_text("from core.kit import hookimpl\n\n\n@hookimpl\n"
+                      "def ticket_created(ticket, mood):\n    pass\n", encoding="utf-8")
+    with pytest.raises(pluggy.PluginValidationError, match="mood"):
+        make_plugin_manager()
 
 
 def test_hook_archive_record_offered(site: Desk) -> None:

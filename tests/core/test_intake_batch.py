@@ -93,6 +93,20 @@ def test_numbers_and_history_match_one_by_one(site: Desk) -> None:
 
 
 def test_the_queue_writes_concurrent_requests_together(site: Desk) -> None:
+    """Requests queued while a batch is being written go out together in the next one.
+
+    The first batch is held (a `classify_ticket` plugin waits) until all 24 requests have
+    queued, so the rest must form one batch: a writer that wrote one request per
+    transaction would make up to 24.
+    """
+    queued = threading.Event()
+
+    class Gate:
+        @hookimpl
+        def classify_ticket(self, ticket: dict[str, Any]) -> None:
+            assert queued.wait(timeout=30), "the test never released the writer"
+
+    site.pm.register(Gate())
     queue = IntakeQueue(site, idle=0.2)
     futures = []
     lock = threading.Lock()
@@ -107,10 +121,13 @@ def test_the_queue_writes_concurrent_requests_together(site: Desk) -> None:
         t.start()
     for t in threads:
         t.join()
+    queued.set()  # every request is in the queue: let the first batch finish
     numbers = {f.result(timeout=30)["number"] for f in futures}
     assert len(numbers) == 24 and queue.requests == 24
-    assert queue.batches <= 24
-    time.sleep(0.5)  # idle: the writer thread ends ...
+    assert queue.batches <= 2  # the held first batch, then everything that queued behind it
+    deadline = time.monotonic() + 10  # idle: the writer thread ends ...
+    while queue._running and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not queue._running
     again = queue.submit(ask()).result(timeout=30)  # ... and starts again when needed
     assert again["number"] == "GD-20261120-0025"
