@@ -11,7 +11,7 @@ import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.cli.context import Context
-from core.errors import DomainError
+from core.errors import DomainError, refusal
 
 log = logging.getLogger("propdesk")
 
@@ -60,37 +60,34 @@ class PropdeskGroup(click.Group):
             return super().main(*args, standalone_mode=False, **kwargs)
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.ClickException as exc:  # usage errors: missing or invalid options
-            click.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("aborted", err=True)
             sys.exit(1)
-        except DomainError as exc:  # e.g. a bad propdesk.toml while listing the commands
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+        except (click.ClickException, DomainError) as exc:
+            # usage errors (missing or invalid options), a bad propdesk.toml while listing
+            # the commands: the one mapping the API uses too (`core.errors.refusal`)
+            found = refusal(exc)
+            assert found is not None
+            click.echo(f"error: {found.line()}", err=True)
+            sys.exit(found.exit_code)
         sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except DomainError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except (OperationalError, ProgrammingError) as exc:
-            if "no such table" in str(exc) or "does not exist" in str(exc):
-                click.echo("error: database: not initialised (run: propdesk init)", err=True)
-                sys.exit(2)
-            if os.environ.get("PROPDESK_DEBUG"):
-                raise
-            click.echo(f"error: database: {str(exc.orig).splitlines()[0]}", err=True)
-            sys.exit(1)
         except (click.ClickException, click.Abort, click.exceptions.Exit):
             raise
-        except Exception as exc:  # a bug, not the user's fault: one line, details in debug
+        except Exception as exc:
+            found = refusal(exc)  # the user's mistake: one line naming the field, exit 2
+            if found is not None:
+                click.echo(f"error: {found.line()}", err=True)
+                sys.exit(found.exit_code)
             if os.environ.get("PROPDESK_DEBUG"):
                 raise
-            log.debug("internal error", exc_info=True)
+            if isinstance(exc, (OperationalError, ProgrammingError)):
+                click.echo(f"error: database: {str(exc.orig).splitlines()[0]}", err=True)
+                sys.exit(1)
+            log.debug("internal error", exc_info=True)  # a bug, not the user's fault
             click.echo(f"error: internal: {type(exc).__name__}: {exc} "
                        "(PROPDESK_DEBUG=1 shows details)", err=True)
             sys.exit(1)
