@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core import db
 from core.config import Config, load_config
 from core.labels import Vocabulary
-from core.plugins import announce, categories, collect, make_plugin_manager
+from core.plugins import announce, categories, collect, shared_plugin_manager
 from core.times import utcnow
 from core.work import INFO_KEY, Work, conflict, is_unique_violation
 
@@ -118,6 +118,11 @@ class Desk:
         return threading.Lock()
 
     @cached_property
+    def state(self) -> dict[str, Any]:
+        """What plugins keep per site (e.g. the webhook outbox), by plugin name."""
+        return {}
+
+    @cached_property
     def heartbeats(self) -> dict[str, tuple[float, datetime | None]]:
         """Background loops of this process: name → (interval s, last good pass)."""
         return {}
@@ -172,7 +177,7 @@ class Desk:
     def open(cls, db_url: str | None = None, config_path: str | None = None,
              config: Config | None = None) -> Desk:
         config = config or load_config(config_path)
-        pm = make_plugin_manager(config.plugins.enabled or None, config.plugins.dir)
+        pm = shared_plugin_manager(config.plugins.enabled or None, config.plugins.dir)
         desk = cls(config=config, engine=db.make_engine(db.database_url(db_url)), pm=pm)
         desk.models()
         desk.plugin_settings  # noqa: B018 - a bad [plugins.<name>] value stops the site here

@@ -55,6 +55,21 @@ def make_plugin_manager(
     return pm
 
 
+_SHARED: dict[tuple[Any, ...], pluggy.PluginManager] = {}
+
+
+def shared_plugin_manager(enabled: list[str] | None = None, plugins_dir: str | None = None
+                          ) -> pluggy.PluginManager:
+    """One plugin manager per process and plugin selection: the command line's group and
+    the site it opens share it, so plugins load (and site plugin files run) once."""
+    key = (tuple(enabled or ()), plugins_dir, *(os.environ.get(name) for name in (
+        "PROPDESK_LOAD_PLUGINS", "PROPDESK_PLUGINS_DIR", "PROPDESK_TRACE_HOOKS")))
+    pm = _SHARED.get(key)
+    if pm is None:
+        pm = _SHARED[key] = make_plugin_manager(enabled, plugins_dir)
+    return pm
+
+
 def _allow_list(enabled: list[str] | None) -> set[str] | None:
     env = os.environ.get("PROPDESK_LOAD_PLUGINS")
     if env is not None:

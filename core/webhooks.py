@@ -36,17 +36,18 @@ EVENTS = ("ticket_created", "ticket_transitioned", "sla_at_risk", "sla_breached"
           "followup_recorded")
 
 
-#: the per-database plugin that `site_opened` registers
-OUTBOX = "core.webhooks.outbox"
-
-
 @hookimpl
 def site_opened(desk: Desk) -> None:
-    """Register this database's outbox; a unit of work's deliveries are written together."""
-    if desk.pm.get_plugin(OUTBOX) is None:
-        plugin = WebhookPlugin(desk)
-        desk.pm.register(plugin, name=OUTBOX)
-        desk.bursts.append(plugin.held)
+    """This database's outbox: a unit of work's deliveries are written together."""
+    desk.bursts.append(outbox(desk).held)
+
+
+def outbox(desk: Desk) -> Outbox:
+    """The outbox of one site's database (per desk: one plugin manager serves them all)."""
+    found = desk.state.get("webhooks")
+    if found is None:
+        found = desk.state["webhooks"] = Outbox(desk)
+    return found
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -66,7 +67,7 @@ def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
     return hmac.compare_digest(sign(secret, body, timestamp), header)
 
 
-class WebhookPlugin:
+class Outbox:
     """Turns every notification into outbox rows for the subscribers of that event."""
 
     #: subscriptions are re-read at most this often (seconds): a change takes effect within it
@@ -104,7 +105,7 @@ class WebhookPlugin:
             rows, self._held.rows = self._held.rows, None
             self._write(rows)
 
-    def _enqueue(self, event: str, data: dict[str, Any]) -> None:
+    def enqueue(self, event: str, data: dict[str, Any]) -> None:
         targets = self._subscribers(event)
         if not targets:
             return
@@ -123,28 +124,33 @@ class WebhookPlugin:
             with self.desk.write() as s:
                 s.execute(insert(WebhookDelivery), rows)
 
-    @hookimpl
-    def ticket_created(self, ticket: dict[str, Any]) -> None:
-        self._enqueue("ticket_created", {"ticket": ticket})
 
-    @hookimpl
-    def ticket_transitioned(self, ticket: dict[str, Any], action: str, from_state: str,
-                            to_state: str, event: dict[str, Any]) -> None:
-        self._enqueue("ticket_transitioned", {"ticket": ticket, "action": action,
-                                              "from_state": from_state, "to_state": to_state,
-                                              "event": event})
+@hookimpl
+def ticket_created(ticket: dict[str, Any], desk: Desk) -> None:
+    outbox(desk).enqueue("ticket_created", {"ticket": ticket})
 
-    @hookimpl
-    def sla_at_risk(self, ticket: dict[str, Any], clock: dict[str, Any]) -> None:
-        self._enqueue("sla_at_risk", {"ticket": ticket, "clock": clock})
 
-    @hookimpl
-    def sla_breached(self, ticket: dict[str, Any], clock: dict[str, Any]) -> None:
-        self._enqueue("sla_breached", {"ticket": ticket, "clock": clock})
+@hookimpl
+def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
+                        to_state: str, event: dict[str, Any], desk: Desk) -> None:
+    outbox(desk).enqueue("ticket_transitioned", {"ticket": ticket, "action": action,
+                                                 "from_state": from_state,
+                                                 "to_state": to_state, "event": event})
 
-    @hookimpl
-    def followup_recorded(self, ticket: dict[str, Any], followup: dict[str, Any]) -> None:
-        self._enqueue("followup_recorded", {"ticket": ticket, "followup": followup})
+
+@hookimpl
+def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any], desk: Desk) -> None:
+    outbox(desk).enqueue("sla_at_risk", {"ticket": ticket, "clock": clock})
+
+
+@hookimpl
+def sla_breached(ticket: dict[str, Any], clock: dict[str, Any], desk: Desk) -> None:
+    outbox(desk).enqueue("sla_breached", {"ticket": ticket, "clock": clock})
+
+
+@hookimpl
+def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any], desk: Desk) -> None:
+    outbox(desk).enqueue("followup_recorded", {"ticket": ticket, "followup": followup})
 
 
 def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None,
@@ -172,19 +178,13 @@ def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None
 
 @contextmanager
 def held(desk: Desk) -> Iterator[None]:
-    """`WebhookPlugin.held` for this desk's webhook plugin (a no-op without it)."""
-    plugin = desk.pm.get_plugin(OUTBOX)
-    if plugin is None:
-        yield
-        return
-    with plugin.held():
+    """`Outbox.held` for this desk's outbox."""
+    with outbox(desk).held():
         yield
 
 
 def _forget(desk: Desk) -> None:
-    plugin = desk.pm.get_plugin(OUTBOX)
-    if plugin is not None:
-        plugin.forget()
+    outbox(desk).forget()
 
 
 def unsubscribe(desk: Desk, sub_id: int, actor: str | None = None) -> None:

@@ -39,7 +39,7 @@ class PropdeskGroup(click.Group):
 
     def _plugin_commands(self, ctx: click.Context) -> None:
         from core.config import load_config
-        from core.plugins import make_plugin_manager
+        from core.plugins import shared_plugin_manager
 
         path = ctx.find_root().params.get("config") or os.environ.get("PROPDESK_CONFIG")
         key = (path, os.environ.get("PROPDESK_LOAD_PLUGINS"),
@@ -50,8 +50,8 @@ class PropdeskGroup(click.Group):
             self.commands.pop(name, None)
         before = dict(self.commands)
         config = load_config(path)
-        make_plugin_manager(config.plugins.enabled or None,
-                            config.plugins.dir).hook.register_commands(cli=self)
+        shared_plugin_manager(config.plugins.enabled or None,
+                              config.plugins.dir).hook.register_commands(cli=self)
         self._plugged = frozenset(n for n, c in self.commands.items() if before.get(n) is not c)
         self._loaded_for = key
 

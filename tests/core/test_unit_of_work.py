@@ -71,7 +71,7 @@ def _count(desk: Desk, kind: str) -> int:
 def test_hook_site_opened(recorded: tuple[Desk, Recorder]) -> None:
     desk, rec = recorded
     assert rec.opened == [desk]
-    assert desk.pm.get_plugin("core.webhooks.outbox") is not None  # the built-in's own use
+    assert "webhooks" in desk.state  # the built-in's own use: this site's outbox
 
 
 def test_hook_tickets_received(recorded: tuple[Desk, Recorder]) -> None:
@@ -145,3 +145,11 @@ def test_trace_hooks_shows_notifications(db_url: str, tmp_path: Path) -> None:
                           "--summary", "水管漏水", "--by", "王芳"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, check=True)
     assert "ticket_created" in run.stderr and "tickets_received" in run.stderr, run.stderr
+
+
+def test_one_plugin_manager_per_process(db_url: str) -> None:
+    from core.plugins import shared_plugin_manager
+
+    first, second = Desk.open(db_url), Desk.open(db_url)
+    assert first.pm is second.pm is shared_plugin_manager()  # the CLI group's, too
+    assert first.state["webhooks"] is not second.state["webhooks"]  # per-site state apart
