@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from core import tickets, tokens
+from core import directory, tickets, tokens
 from core.api.app import create_app
 from core.desk import Desk
 from core.errors import DomainError
@@ -25,6 +25,7 @@ from tests.plugins.archives.conftest import counts, paper
 def filed(arch: Desk, tmp_path: Path) -> Desk:
     """1-1-502's file with one document and a loan request (the manager's to sign), and
     1-1-101's file, sold in 2020 and due for destruction."""
+    directory.add_staff(arch, "集成商", "integrator", None)
     service.open_file(arch, "1-1-502", actor="孙丽", at="2026-01-05 09:00")
     service.add_document(arch, "1-1-502", paper(tmp_path), kind="household", title="登记表",
                          dated="2026-01-05", actor="孙丽")
@@ -59,6 +60,16 @@ REFUSALS = [
      "王芳 (frontdesk) may not run the archive audit (archivist or manager only)"),
     ("王芳", ["archive", "verify"], ("GET", "/archive/verify"), None,
      "王芳 (frontdesk) may not verify the archive (archivist or manager only)"),
+    ("集成商", ["archive", "request", "1-1-502", "--purpose", "view", "--requester", "王芳",
+             "--reason", "x"], ("POST", "/archive/files/1-1-502/requests"),
+     {"purpose": "view", "requester": "王芳", "reason": "x"},
+     "集成商 (integrator) may not ask for a household's file (site staff only)"),
+    ("集成商", ["archive", "read", "1", "--document", "1"], ("POST", "/archive/requests/1/read"),
+     {"document": 1}, "集成商 (integrator) may not read household files (site staff only)"),
+    ("王芳", ["archive", "lend", "1"], ("POST", "/archive/requests/1/lend"), None,
+     "王芳 (frontdesk) may not hand out a loan (archivist or manager only)"),
+    ("王芳", ["archive", "approve", "1"], ("POST", "/archive/requests/1/approve"), None,
+     "王芳 (frontdesk) may not decide access requests (archivist or manager only)"),
     ("孙丽", ["archive", "approve", "1"], ("POST", "/archive/requests/1/approve"), None,
      "孙丽 (archivist) may not decide request 1: it needs the 项目经理 site manager"),
     ("王芳", ["archive", "change", "1-1-502", "--reason", "sale"],
@@ -77,7 +88,7 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("who", "args", "route", "body", "message"), REFUSALS,
-                         ids=[r[1][1] for r in REFUSALS])
+                         ids=[f"{r[1][1]}-{r[0]}" for r in REFUSALS])
 def test_a_refusal_is_the_services_for_the_cli_and_the_api(
         filed: Desk, client: TestClient, run, who: str, args: list[str],
         route: tuple[str, str], body: dict | None, message: str) -> None:
