@@ -1,5 +1,6 @@
-"""What every part of the key plugin shares: vocabularies, settings, roles, the audit
-trail, time input and the plain-dict views the CLI, the API and the archive see."""
+"""What every part of the key plugin shares: vocabularies, settings, roles (decided here,
+once, for every channel), the audit trail, the key's states and the lock every change of
+them takes, the time rule, and the plain-dict views the CLI, the API and the archive see."""
 
 from __future__ import annotations
 

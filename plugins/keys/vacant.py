@@ -1,6 +1,7 @@
 """Vacant units whose keys the site holds (空置房): every month an inspection, an airing and
 a cleaning, generated once per unit and month and recorded when done. An anomaly found
-(a leak, a window open in the rain...) opens a ticket for the unit.
+(a leak, a window open in the rain...) opens a ticket for the unit, in the same unit of
+work as the task's record: both are kept, or neither.
 """
 
 from __future__ import annotations
