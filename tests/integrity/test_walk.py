@@ -50,11 +50,13 @@ READS = {
     "webhook deliveries",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
     "archive show", "archive verify",
-    "events report", "events show",
+    "events notices", "events report", "events show",
     "keys audit", "keys counts", "keys history", "keys list", "keys loans", "keys loss list",
     "keys show", "keys vacant list",
     "paid decision", "paid prices", "paid show", "paid statement",
-    "sim mmc", "train cases", "train case submissions", "train analyse",
+    "sim calibrate", "sim mmc", "sim optimize", "sim run",  # computed, nothing stored
+    "train analyse", "train cases", "train case submissions", "train exam render", "train gift",
+    "train practice",
     "train report teams",
 }
 
@@ -84,6 +86,7 @@ VALUES: dict[str, str] = {
     "out": "{tmp}/out.txt", "exam_id": "E1", "by": "王芳", "case_file": "{tmp}/case.md",
     "exam_file": "{tmp}/exam.json", "quarter": "2026-Q4", "arrivals_per_hour": "10",
     "aht_min": "5", "agents": "3", "value": "1", "key": "retention_years",
+    "file": "{file}",
 }
 #: whole invocations (after the command's path) where the defaults do not fit
 SAMPLES: dict[str, list[str]] = {
@@ -104,6 +107,17 @@ SAMPLES: dict[str, list[str]] = {
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
     "token revoke": ["1"], "webhook remove": ["1"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
+    "keys add": ["K-NEW", "--kind", "公共区域", "--area", "水泵房"],
+    "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
+    "archive request": ["{file}", "--purpose", "view", "--requester", "王芳", "--reason", "走查"],
+    "archive change": ["{file}", "--reason", "sale"],
+    "events survey": ["1", "--unit", "1-1-502", "--score", "5"],
+    "events settings": ["retention_years", "1"],
+    "train exam assemble": ["--seed", "1", "--count", "3", "--out", "{tmp}/exam2.json"],
+    "paid quote": ["{paid}", "--item", "PS-01=1"], "paid decision": ["{paid}"],
+    "paid pay": ["{job}", "--method", "wechat", "--receipt", "R9999"],
+    "paid refund": ["{job}", "--amount", "1", "--reason", "走查", "--receipt", "R9999",
+                    "--method", "wechat"],
 }
 
 
@@ -288,6 +302,9 @@ def walk(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
         return n
     for state in ("received", "dispatched", "resolved", "reported"):
         records[state] = ticket(state)
+    records["paid"] = tickets.intake(site, category="paid_service", unit="1-1-502",
+                                     summary="更换水龙头", by="王芳",
+                                     at="2026-11-19 09:00")["number"]
     tokens.create(site, "王芳", "walk")
     for name in (INTEGRATOR, TRAINER):
         records[f"token:{name}"] = tokens.create(site, name, "walk")["token"]
@@ -297,14 +314,17 @@ def walk(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     (tmp_path / "units.csv").write_text("code,owner,phone\n8-8-808,走查,13800000000\n",
                                         encoding="utf-8")
     (tmp_path / "deed.pdf").write_bytes(b"%PDF-1.4 walk")
+    records["tmp"] = str(tmp)
     for args in SETUP:
-        result = _cli(db_url, [a.replace("{reported}", records["reported"]) for a in args])
+        filled = [re.sub(r"\{(\w+)\}", lambda m: records.get(m.group(1), m.group(0)), a)
+                  for a in args]
+        result = _cli(db_url, filled)
         if result.exit_code != 0:
-            errors.append(f"{' '.join(args)}: {result.stderr.strip()[:200]}")
-        elif args[:2] == ["paid", "quote"]:
-            found = re.search(r"PS-\d{8}-\d{4}", result.stdout)
-            if found:
-                records["job"] = found.group(0)
+            errors.append(f"{' '.join(filled)}: {result.stderr.strip()[:200]}")
+        for key, pattern in (("job", r"PS-\d{8}-\d{4}"), ("file", r"\b[A-Z]+-1-1-502\b")):
+            found = re.search(pattern, result.stdout)
+            if found and key not in records:
+                records[key] = found.group(0)
     yield Walk(site, db_url, tmp_path, records, errors)
     os.chdir(old)
     for key, value in saved.items():
@@ -332,18 +352,26 @@ def _truncate(url: str) -> None:
 SETUP: list[list[str]] = [
     ["webhook", "add", "https://example.invalid/hook", "--events", "*"],
     ["--as", "孙丽", "keys", "add", "K-0502", "--kind", "spare", "--unit", "1-1-502",
-     "--entrusted-by", "李女士", "--entrusted-on", "2026-10-08", "--at", "2026-11-19 08:00"],
+     "--entrusted-by", "李女士", "--entrusted-on", "2026-10-08", "--entrustment-ref",
+     "WT-2026-031", "--at", "2026-11-19 08:00"],
     ["--as", "孙丽", "keys", "add", "K-PD1", "--kind", "公共区域", "--area", "配电房",
      "--at", "2026-11-19 08:00"],
     ["--as", "孙丽", "keys", "loss", "report", "K-PD1", "--circumstances", "未见",
      "--at", "2026-11-19 17:05"],
     ["--as", "周敏", "archive", "open", "1-1-502", "--at", "2026-01-05 09:00"],
+    ["--as", "周敏", "archive", "add", "{file}", "deed.pdf", "--kind", "业户资料", "--title",
+     "房产证复印件", "--date", "2026-01-05"],
+    ["--as", "王芳", "archive", "request", "{file}", "--purpose", "view", "--requester", "王芳",
+     "--reason", "核对产权", "--document", "1"],
+    ["--as", "周敏", "archive", "approve", "1"], ["--as", "陈静", "archive", "approve", "1"],
     ["events", "propose", "开放日", "--starts", "2026-12-20 09:00", "--at", "2026-11-18 09:00"],
     ["events", "session", "1", "--starts", "2026-12-20 09:00", "--capacity", "5",
      "--at", "2026-11-18 09:00"],
     ["paid", "price-set", "PS-01", "--zh", "更换水龙头", "--en", "replace a tap", "--unit", "个",
      "--labour", "30", "--approval", "穗价〔2026〕12号", "--effective", "2026-01-01"],
-    ["paid", "quote", "{reported}", "--item", "PS-01=1", "--at", "2026-11-19 11:00"],
+    ["paid", "quote", "{paid}", "--item", "PS-01=1", "--at", "2026-11-19 11:00"],
+    ["train", "exam", "assemble", "--seed", "1", "--count", "3", "--out", "{tmp}/exam.json"],
+    ["train", "case", "from-ticket", "{reported}", "--out", "{tmp}/case.md"],
 ]
 
 
@@ -413,6 +441,7 @@ OPEN = {"/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 PATH_VALUES = {"number": "{received}", "kind": "monthly", "period": "2026-11",
                "month": "2026-11"}
 PATH_SAMPLES: dict[str, dict[str, str]] = {
+    "POST /paid/tickets/{number}/quote": {"number": "{paid}"},
     "POST /tickets/{number}/start": {"number": "{dispatched}"},
     "POST /tickets/{number}/report": {"number": "{resolved}"},
     "POST /tickets/{number}/reopen": {"number": "{resolved}"},
@@ -431,6 +460,18 @@ BODY_SAMPLES: dict[str, dict[str, Any]] = {
     "POST /handover": {"from": "王芳", "to": "李娜"},
     "POST /tickets/{number}/reclassify": {"category": "inquiry", "reason": "走查"},
     "PATCH /capa/{number}": {"cause": "走查"},
+    "POST /paid/tickets/{number}/quote": {"items": {"PS-01": "1"}},
+    "POST /paid/jobs/{ref}/issue": {"technicians": ["赵强"]},
+    "POST /paid/jobs/{ref}/pay": {"method": "wechat", "receipt": "R9999"},
+    "POST /paid/jobs/{ref}/refund": {"method": "wechat", "receipt": "R9999", "amount": "1",
+                                     "reason": "走查"},
+    "POST /keys": {"tag": "K-NEW", "kind": "公共区域", "area": "水泵房"},
+    "POST /events": {"title": "走查", "starts_at": "2026-12-20 09:00"},
+    "POST /events/{event_id}/sessions": {"starts_at": "2026-12-20 09:00", "capacity": 5},
+    "POST /archive/files/{ref}/requests": {"purpose": "view", "requester": "王芳",
+                                           "reason": "走查"},
+    "POST /archive/files/{ref}/change": {"reason": "sale"},
+    "POST /archive/files/{ref}/hold": {"reason": "买卖合同纠纷"},
 }
 BY_TYPE: dict[str, Any] = {"string": "走查", "integer": 1, "number": 1, "boolean": True,
                            "array": ["走查"], "object": {}}
@@ -481,7 +522,8 @@ def _request(walk: Walk, http: Any, method: str, path: str, route: Any,
     params = PATH_SAMPLES.get(key, {})
     url = path
     for name in route.param_convertors:
-        value = params.get(name, PATH_VALUES.get(name, "1"))
+        by_plugin = {"ref": "{job}" if path.startswith("/paid") else "{file}"}
+        value = params.get(name, PATH_VALUES.get(name, by_plugin.get(name, "1")))
         url = url.replace("{" + name + "}", walk.fill(value))
     body = _schema_body(route, key)
     if body is not None:
