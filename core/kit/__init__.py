@@ -75,10 +75,12 @@ def sees_phones(staff: Staff | None) -> bool:
     return _permissions.sees_phones(staff)
 
 
-def lock(query: Select[Any]) -> Select[Any]:
+def lock(query: Select[Any], of: Any = None) -> Select[Any]:
     """`query` locking the rows it reads until the unit of work commits (PostgreSQL
-    `FOR UPDATE`; on SQLite the write transaction already holds the database)."""
-    return query.with_for_update()
+    `FOR UPDATE`; on SQLite the write transaction already holds the database). `of`: the
+    table (model) to lock when the query also loads related rows through an outer join,
+    which PostgreSQL cannot lock."""
+    return query.with_for_update(of=of) if of is not None else query.with_for_update()
 
 
 def __getattr__(name: str) -> Any:
