@@ -22,6 +22,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_simulation_agrees_with_erlang_c(case):
     lam, aht, c, days, target = CASES[case]
@@ -38,6 +39,7 @@ def test_simulation_agrees_with_erlang_c(case):
     assert abs(wait_bias - 1) < 0.05
 
 
+@pytest.mark.slow
 def test_per_run_interval_is_reported_and_plausible():
     r = simulate_mmc(120, 4, 10, 20, 20, seed=3)
     low, high = r["simulated"]["service_level_ci95"]

@@ -54,6 +54,7 @@ def test_bad_scenario_names_the_field(tmp_path):
     assert "Traceback" not in res.output
 
 
+@pytest.mark.slow
 def test_run_json_and_plots(tmp_path):
     res = invoke("run", "-n", "2", "--workers", "1", "--json", "--plots", str(tmp_path))
     assert res.exit_code == 0

@@ -32,6 +32,7 @@ def test_notebook_matches_its_script(script):
     assert from_script == from_notebook, f"out of sync: run jupytext --sync {script}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", PAIRS, ids=[p.stem for p in PAIRS])
 def test_notebook_runs_headless(script):
     nb = nbformat.read(script.with_suffix(".ipynb"), as_version=4)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from simulations.optimize import erlang_start, optimize, staffed_targets
 from simulations.params import parse_scenario
 from simulations.run import run_replications
@@ -31,6 +33,7 @@ def test_erlang_start_covers_the_busiest_hour():
     assert start[0][0] >= 4  # 30 calls/h × 4 min = 2 Erlangs, 80 % in 20 s, less duties
 
 
+@pytest.mark.slow
 def test_optimum_is_good_and_minimal():
     sc = scenario()
     best = optimize(sc, replications=10, workers=1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.fonts import configure_matplotlib, find_cjk_font, label
 from simulations import plots, studies
@@ -14,6 +15,7 @@ def test_font_is_found_or_labels_fall_back():
     assert label("服务水平", "service level", cjk=True) == "服务水平 service level"
 
 
+@pytest.mark.slow
 def test_the_four_charts_draw_from_real_runs(tmp_path, sample):
     curve = studies.sl_curve(120, 4, [9, 10, 11], days=3, target_s=20, seeds=2)
     assert curve["agents"] == [9, 10, 11] and curve["mean"] == sorted(curve["mean"])

@@ -13,6 +13,7 @@ NOTEBOOKS = Path(__file__).parents[2] / "training" / "notebooks"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["monthly_exam", "practice"])
 def test_notebook_executes(name: str, tmp_path: Path) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
