@@ -318,3 +318,30 @@ def test_health_for_monitors(site: Desk) -> None:
     with TestClient(create_app(down)) as client:
         r = client.get("/health")
         assert r.status_code == 503 and "database" in r.json()["problems"]
+
+
+def test_refusals_are_the_services_and_read_the_same_on_both_channels(api, site: Desk) -> None:
+    """The role check lives in the service: the token and `--as` get one message."""
+    from core.errors import refusal
+    from core.permissions import Forbidden
+
+    client, keys = api
+    r = client.post("/units", json={"code": "9-9-909"}, headers=auth(keys["赵强"]))
+    assert r.status_code == 403
+    with pytest.raises(Forbidden) as err:
+        directory.add_unit(site, "9-9-909", actor="赵强")
+    found = refusal(err.value)
+    assert found is not None and r.json() == found.body() == {
+        "field": "as", "error": "赵强 (technician) may not add units"}
+    r = client.get("/capa", headers=auth(keys["王芳"]))
+    assert r.status_code == 403 and r.json()["field"] == "as"
+    r = client.post("/tokens", json={"staff": "王芳"}, headers=auth(keys["刘洋"]))
+    assert r.status_code == 403 and r.json() == {
+        "field": "as", "error": "刘洋 (supervisor) may not manage API tokens"}
+    assert [u["code"] for u in directory.list_units(site)] == ["1-1-101", "1-1-502", "2-1-301"]
+
+
+def test_validation_errors_use_the_one_mapping(api) -> None:
+    client, keys = api
+    r = client.post("/tickets", json={"category": "投诉"}, headers=auth(keys["王芳"]))
+    assert r.status_code == 422 and r.json()["field"] == "summary"

@@ -228,3 +228,55 @@ def test_toolkits_are_reachable_from_propdesk(run: Run) -> None:
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.output)) >= 40
     assert "sim" in run("--help").output
+
+
+def test_archivist_sees_the_same_masked_view_through_cli_and_api(ready: Run,
+                                                                 db_url: str) -> None:
+    """Masking is the read service's: `--as` an archivist and the archivist's token agree."""
+    from fastapi.testclient import TestClient
+
+    from core import tokens
+    from core.api.app import create_app
+    from core.desk import Desk
+
+    assert ready("staff", "add", "档案员", "--role", "archivist").exit_code == 0
+    n = json.loads(ready(*MAJOR, "--json").stdout)["number"]
+    shown = ready("--as", "档案员", "ticket", "show", n, "--json")
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.stdout)
+    assert view["contact_phone"] == "138****5678"
+    units = json.loads(ready("--as", "档案员", "unit", "list", "--json").stdout)
+    assert units[0]["phone"] == "138****5678"
+    assert json.loads(ready("unit", "list", "--json").stdout)[0]["phone"] == "13812345678"
+    desk = Desk.open(db_url)
+    token = tokens.create(desk, "档案员")["token"]
+    with TestClient(create_app(desk)) as client:
+        api = client.get(f"/tickets/{n}", headers={"Authorization": f"Bearer {token}"}).json()
+    desk.engine.dispose()
+    assert api == view
+
+
+@pytest.mark.parametrize("args", [["ticket", "list"], ["unit", "list"], ["staff", "list"],
+                                  ["calendar", "show", "2026-10"], ["plugins"],
+                                  ["token", "list"], ["init"], ["sla", "check"]])
+def test_an_unknown_name_is_refused_on_reads_too(ready: Run, db_url: str,
+                                                 args: list[str]) -> None:
+    before = counts(db_url)
+    result = ready("--as", "路人甲", *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: as: no staff member '路人甲'"
+    assert counts(db_url) == before
+
+
+@pytest.mark.parametrize("args", [["init"], ["db", "upgrade"], ["sla", "check"],
+                                  ["watch", "--once"], ["serve", "--port", "1"]])
+def test_operator_commands_refuse_a_named_role(ready: Run, args: list[str]) -> None:
+    result = ready("--as", "王芳", *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: as: 王芳 (frontdesk) may not run site operations"
+
+
+def test_mine_needs_a_name_from_the_service(ready: Run) -> None:
+    result = ready("ticket", "list", "--mine")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: mine: needs --as STAFF (or PROPDESK_STAFF)"

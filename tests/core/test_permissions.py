@@ -140,3 +140,33 @@ def test_masked_phones() -> None:
     assert redact(view, "integrator")["contact_phone"] == "138****5678"
     assert redact(view, "technician")["contact_phone"] == "13812345678"
     assert redact(view, None) is view
+
+
+def test_read_services_mask_and_refuse_unknown_names(crew: Desk) -> None:
+    from core import queries
+    from core.errors import NotFound
+
+    n = _ticket(crew)
+    assert queries.show_ticket(crew, n, actor="archivist-1")["contact_phone"] == "138****5678"
+    assert queries.show_ticket(crew, n, actor="technician-1")["contact_phone"] == "13812345678"
+    assert queries.show_ticket(crew, n)["contact_phone"] == "13812345678"  # the operator
+    rows = queries.list_tickets(crew, actor="integrator-1")
+    assert rows and all(r["contact_phone"] == "138****5678" for r in rows)
+    assert directory.list_units(crew, actor="trainer-1")[0]["phone"] == "138****5678"
+    for read in (lambda: queries.show_ticket(crew, n, actor="路人甲"),
+                 lambda: queries.list_tickets(crew, actor="路人甲"),
+                 lambda: directory.list_staff(crew, actor="路人甲"),
+                 lambda: queries.calendar_month(crew, "2026-10", actor="路人甲")):
+        with pytest.raises(NotFound) as err:
+            read()
+        assert (err.value.field, err.value.message) == ("as", "no staff member '路人甲'")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_directory_writes_by_role(crew: Desk, role: str) -> None:
+    assert _allowed(lambda: directory.add_unit(crew, f"7-7-{ROLES.index(role)}",
+                                               actor=f"{role}-1")) == (
+        role in {"frontdesk", "supervisor", "manager"})
+    assert _allowed(lambda: directory.add_staff(crew, f"new-{role}", "frontdesk",
+                                                actor=f"{role}-1")) == (
+        role in {"supervisor", "manager"})
