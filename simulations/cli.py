@@ -74,8 +74,16 @@ def _positive(field: str, value: int | float | None) -> None:
 
 
 @click.group("sim", cls=SimGroup)
-def sim() -> None:
+@click.pass_context
+def sim(ctx: click.Context) -> None:
     """Staffing simulations 排班模拟: will this roster meet the SLA targets?"""
+    root = ctx.find_root().obj
+    name = getattr(root, "actor", None)
+    if name is not None:  # `propdesk --as NAME`: an unknown name is refused here too
+        from core import kit
+
+        with root.desk.read() as s:
+            kit.actor(s, name)
 
 
 @sim.command("run")

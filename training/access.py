@@ -15,6 +15,9 @@ from core.kit import actor as find_actor
 
 #: who runs the case library, exams, grading and the appraisal (SPEC §1, §8)
 TRAINERS = frozenset({"trainer", "supervisor", "manager"})
+#: who takes exams: the site's own staff (an integrator is an outside party)
+TAKERS = frozenset({"frontdesk", "technician", "supervisor", "manager", "archivist",
+                    "custodian", "trainer"})
 
 
 def authorise(site: Any, actor: str | None, what: str | None = None,

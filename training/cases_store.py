@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -48,6 +49,25 @@ def submit_case(desk: Desk, case_id: str, title: str, by: str, *, ticket: str | 
         return {"id": row.id, "case": case_id, "title": title, "by": submitter.name,
                 "ticket": ticket, "for_desk": for_desk,
                 "submitted_at": show(row.submitted_at, desk.tz)}
+
+
+def submit_case_file(desk: Desk, path: Path, by: str, *, for_desk: bool = False,
+                     at: str | datetime | None = None,
+                     actor: str | None = None) -> dict[str, Any]:
+    """Validate a case file and record it (`submit_case`): who may comes first, then the
+    file, in one unit of work."""
+    from training.schema import load_case
+
+    with desk.write() as s:
+        staff = kit_actor(s, actor)
+        if staff is not None and staff.name != by:
+            require(staff, f"submit a case for {by}", TRAINERS)
+        if not path.is_file():
+            raise DomainError("case_file", f"{path}: no such file")
+        case = load_case(path)
+        ticket = str(case.source.ticket) if case.source.ticket is not None else None
+        return submit_case(desk, case.id, case.title, by, ticket=ticket, for_desk=for_desk,
+                           at=at, actor=actor)
 
 
 def month_bounds(month: str, tz: Any) -> tuple[datetime, datetime]:

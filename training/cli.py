@@ -63,6 +63,11 @@ def train(ctx: click.Context, train_config: Path | None) -> None:
         authorise(_desk(ctx), _actor(ctx))
 
 
+def _site(ctx: click.Context) -> Any:
+    """The site when someone acts `--as` (its staff table names them), else None."""
+    return _desk(ctx) if _actor(ctx) is not None else None
+
+
 def _actor(ctx: click.Context) -> str | None:
     """`propdesk --as NAME`; None (no `--as`, or the group alone) is the site operator."""
     return getattr(ctx.find_root().obj, "actor", None)
@@ -112,7 +117,11 @@ def exam_assemble(ctx: click.Context, seed: int, count: int | None, topics: tupl
     """Draw a form from the library (trainer's file: keep it away from trainees)."""
     from pydantic import ValidationError
 
+    from training.access import TRAINERS, authorise
     from training.exams import Blueprint, Section, assemble, load_blueprint, save_exam
+
+    # the form holds the key: trainers and leads only, decided before any work
+    authorise(_site(ctx), _actor(ctx), "assemble an exam (it holds the key)", TRAINERS)
     from training.items import items_for_library
     from training.schema import load_library
 
@@ -160,17 +169,20 @@ def exam_render(exam_file: Path, as_text: bool, out: Path | None) -> None:
 def exam_take(ctx: click.Context, exam_file: Path, trainee: str,
               gradebook: Path | None) -> None:
     """Take an exam at the terminal; responses are graded and appended to the gradebook."""
+    from training.access import TAKERS, authorise
     from training.exams import load_exam
     from training.taker import record_responses, take_exam
 
+    book = _book(ctx, gradebook, create=True)
+    authorise(getattr(book, "desk", None), _actor(ctx), "take an exam", TAKERS)  # before asking
     exam = load_exam(exam_file)
     if not trainee.strip():
         raise DomainError("--trainee", "a trainee name is required")
     stdin = sys.stdin
     stdout = sys.stdout
     responses = take_exam(exam.public(), stdin, stdout)
-    _, summary = record_responses(_book(ctx, gradebook, create=True), exam, trainee,
-                                  responses, _config(ctx).tz)
+    _, summary = record_responses(book, exam, trainee, responses, _config(ctx).tz,
+                                  actor=_actor(ctx))
     click.echo(f"\n{summary}")
 
 
@@ -197,7 +209,7 @@ def grade_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str | None,
                                actor=_actor(ctx))
         click.echo(f"#{submission} graded {result.score:.2f} by {result.grader}")
         return
-    rows = pending(book, exam_id)
+    rows = pending(book, exam_id, actor=_actor(ctx))
     stdin = sys.stdin
     done = 0
     for row in rows:
@@ -322,8 +334,11 @@ def _gradebook(ctx: click.Context, path: Path | None, create: bool = False) -> A
 @click.pass_context
 def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
     """Export an exam (or the whole library) as Moodle GIFT."""
+    from training.access import TRAINERS, authorise
     from training.exams import load_exam
     from training.gift import to_gift
+
+    authorise(_site(ctx), _actor(ctx), "export exam questions (with their keys)", TRAINERS)
     from training.items import items_for_library
     from training.schema import load_library
 
@@ -392,7 +407,7 @@ def case_from_ticket(ctx: click.Context, number: str, author: str | None,
 
 
 @case_group.command("submit")
-@click.argument("case_file", type=ExistingFile)
+@click.argument("case_file", type=PathArg)  # the service checks who may, then the file
 @click.option("--by", required=True, help="Staff member submitting it (by name).")
 @click.option("--desk", "for_desk", is_flag=True,
               help="One of the desk's two cases studied this month (集中学习).")
@@ -401,13 +416,10 @@ def case_from_ticket(ctx: click.Context, number: str, author: str | None,
 def case_submit(ctx: click.Context, case_file: Path, by: str, for_desk: bool,
                 at: str | None) -> None:
     """Validate a case file and record who submitted it and when."""
-    from training.cases_store import submit_case
-    from training.schema import load_case
+    from training.cases_store import submit_case_file
 
-    case = load_case(case_file)
-    ticket = str(case.source.ticket) if case.source.ticket is not None else None
-    row = submit_case(_desk(ctx), case.id, case.title, by, ticket=ticket, for_desk=for_desk,
-                      at=at, actor=_actor(ctx))
+    row = submit_case_file(_desk(ctx), case_file, by, for_desk=for_desk, at=at,
+                           actor=_actor(ctx))
     click.echo(f"case {row['case']} submitted by {row['by']} at {row['submitted_at']}")
 
 

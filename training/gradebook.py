@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.kit import DomainError, NotFound
-from training.access import TRAINERS, authorise
+from training.access import TAKERS, TRAINERS, authorise
 from training.exams import Exam
 from training.grading import Grade, Response, grade, grade_rubric
 
@@ -139,9 +139,10 @@ def _now() -> str:
 
 
 def record_attempt(book: Gradebook, exam: Exam, trainee: str,
-                   responses: dict[str, Response], tz: Any, at: str | None = None
-                   ) -> list[Submission]:
+                   responses: dict[str, Response], tz: Any, at: str | None = None, *,
+                   actor: str | None = None) -> list[Submission]:
     """Grade a trainee's responses automatically and append them as one attempt."""
+    authorise(getattr(book, "desk", None), actor, "take an exam", TAKERS)
     if not trainee.strip():
         raise DomainError("trainee", "a trainee name is required")
     book.add_exam(exam)
@@ -159,8 +160,10 @@ def record_attempt(book: Gradebook, exam: Exam, trainee: str,
     return rows
 
 
-def pending(book: Gradebook, exam_id: str | None = None) -> list[Submission]:
-    """Rubric responses of latest attempts that no trainer has graded yet."""
+def pending(book: Gradebook, exam_id: str | None = None, *,
+            actor: str | None = None) -> list[Submission]:
+    """Rubric responses of latest attempts that no trainer has graded yet (for graders)."""
+    authorise(getattr(book, "desk", None), actor, "grade training answers", TRAINERS)
     graded = {g.submission_id for g in book.manual_grades()}
     return [r for r in latest(book, exam_id) if r.pending and r.id not in graded]
 

@@ -82,7 +82,8 @@ def take_exam(exam: PublicExam, stdin: TextIO, stdout: TextIO) -> dict[str, Resp
 
 
 def record_responses(book: Gradebook, exam: Exam, trainee: str,
-                     responses: dict[str, Response], tz: Any) -> tuple[list[Submission], str]:
+                     responses: dict[str, Response], tz: Any, *,
+                     actor: str | None = None) -> tuple[list[Submission], str]:
     """Grade and append one attempt (terminal or notebook); returns the rows and a summary.
 
     The summary gives the automatic score and how many answers wait for the trainer, never
@@ -90,7 +91,7 @@ def record_responses(book: Gradebook, exam: Exam, trainee: str,
     """
     if not trainee.strip():
         raise DomainError("trainee", "a trainee name is required")
-    rows = record_attempt(book, exam, trainee, responses, tz)
+    rows = record_attempt(book, exam, trainee, responses, tz, actor=actor)
     auto = sum(r.auto_score or 0 for r in rows if not r.pending)
     waiting = sum(r.pending for r in rows)
     return rows, (f"{trainee}: attempt {rows[0].attempt}, automatic score {auto:.2f} of "

@@ -96,3 +96,26 @@ def test_without_a_site_only_the_operator_acts(exam: Exam) -> None:
     with pytest.raises(DomainError, match="as: acting as a staff member needs the site"):
         grade_pending(book, waiting.id, None, levels, actor="刘洋")
     assert grade_pending(book, waiting.id, None, levels).grader == "trainer"
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "exam", "assemble", "--seed", "1", "--count", "3", "--out", "e.json"],
+    ["train", "grade", "--list"],
+    ["train", "case", "submit", "missing.yaml", "--by", "王芳"],  # who may comes first
+    ["train", "gift", "--out", "g.txt"],
+])
+def test_an_outside_party_is_refused_before_any_work(site: Desk, run, args: list[str]) -> None:
+    from core import directory
+
+    directory.add_staff(site, "集成商", "integrator")
+    result = run("--as", "集成商", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: as: 集成商 (integrator) may not"), result.output
+    assert not Path("e.json").exists() and not Path("g.txt").exists()
+
+
+def test_sim_refuses_an_unknown_name_too(site: Desk, run) -> None:
+    result = run("--as", "无名氏", "sim", "mmc", "--arrivals-per-hour", "10", "--aht-min", "5",
+                 "--agents", "3", "--days", "1")
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: as: no staff member '无名氏'"
