@@ -289,18 +289,21 @@ def walk(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     db_url, tmp_path = url, tmp
 
     def ticket(state: str) -> str:
-        n = tickets.intake(site, category="repair", unit="1-1-502", summary="厨房水管漏水",
+        # the closed one elsewhere: closing files it (archives), the walk opens 1-1-502's
+        unit = "2-1-301" if state == "closed" else "1-1-502"
+        n = tickets.intake(site, category="repair", unit=unit, summary="厨房水管漏水",
                            by="王芳", at="2026-11-19 09:00")["number"]
-        steps = {"dispatched": 1, "resolved": 3, "reported": 4}.get(state, 0)
+        steps = {"dispatched": 1, "resolved": 3, "reported": 4, "closed": 5}.get(state, 0)
         for i, step in enumerate([
                 lambda: tickets.dispatch(site, n, "赵强", at="2026-11-19 09:10"),
                 lambda: tickets.start(site, n, at="2026-11-19 09:20"),
                 lambda: tickets.resolve(site, n, "更换软管", at="2026-11-19 10:00"),
-                lambda: tickets.report(site, n, True, at="2026-11-19 10:30")]):
+                lambda: tickets.report(site, n, True, at="2026-11-19 10:30"),
+                lambda: tickets.close(site, n, at="2026-11-19 11:00")]):
             if i < steps:
                 step()
         return n
-    for state in ("received", "dispatched", "resolved", "reported"):
+    for state in ("received", "dispatched", "resolved", "reported", "closed"):
         records[state] = ticket(state)
     records["paid"] = tickets.intake(site, category="paid_service", unit="1-1-502",
                                      summary="更换水龙头", by="王芳",
@@ -371,7 +374,7 @@ SETUP: list[list[str]] = [
      "--labour", "30", "--approval", "穗价〔2026〕12号", "--effective", "2026-01-01"],
     ["paid", "quote", "{paid}", "--item", "PS-01=1", "--at", "2026-11-19 11:00"],
     ["train", "exam", "assemble", "--seed", "1", "--count", "3", "--out", "{tmp}/exam.json"],
-    ["train", "case", "from-ticket", "{reported}", "--out", "{tmp}/case.md"],
+    ["train", "case", "from-ticket", "{closed}", "--out", "{tmp}/case.md"],
 ]
 
 
