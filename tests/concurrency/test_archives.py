@@ -24,6 +24,9 @@ from plugins.archives.models import (
 )
 from tests.concurrency.conftest import no_server_errors, together
 
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def arch(site: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Desk:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from core import directory
@@ -19,6 +20,9 @@ from plugins.events import registration, service
 from plugins.events.models import Notice, Registration
 from tests.concurrency.conftest import Server, no_server_errors, together
 from tests.plugins.events.conftest import PROPOSAL, t
+
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
 
 STARTS = "2030-06-01 09:00"
 NEW = [f"6-1-{n:03d}" for n in range(101, 111)]

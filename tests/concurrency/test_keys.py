@@ -13,6 +13,9 @@ from core import directory, kit
 from core.desk import Desk
 from tests.concurrency.conftest import no_server_errors, together
 
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
+
 _allowed = os.environ.get("PROPDESK_LOAD_PLUGINS")
 if _allowed is not None and "keys" not in {p.strip() for p in _allowed.split(",")}:
     pytest.skip("the keys plugin is left out", allow_module_level=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from core import kit, tickets
@@ -14,6 +15,9 @@ from core.models import Ticket, TicketEvent
 from plugins.paid_services import jobs, payments, pricing
 from plugins.paid_services.models import Job, Payment
 from tests.concurrency.conftest import no_server_errors, together
+
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
 
 
 def _priced(site: Desk) -> None:

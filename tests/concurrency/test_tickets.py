@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from core import tickets
 from core.desk import Desk
 from core.models import Ticket, TicketEvent
 from tests.concurrency.conftest import no_server_errors, together
+
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
 
 
 def _reported(site: Desk) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -17,6 +18,9 @@ from core.api.app import create_app
 from core.config import Config
 from core.desk import Desk
 from core.plugins import make_plugin_manager
+
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("PROPDESK_FUZZ_EXAMPLES", "12"))
 

@@ -12,6 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+#: server subprocesses / many requests: not in the fast set (`-m "not slow"`)
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 
