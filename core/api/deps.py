@@ -1,8 +1,8 @@
-"""Request dependencies: the site's Desk, the authenticated staff member, role checks."""
+"""Request dependencies: the site's Desk and the authenticated staff member (who may do
+what is the services' to decide, not the routes')."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -35,17 +35,6 @@ async def current_staff(request: Request,
                                          "error": "unknown or revoked token"},
                             headers={"WWW-Authenticate": "Bearer"})
     return staff
-
-
-def require_roles(*roles: str) -> Callable[..., Staff]:
-    """A dependency that lets only these roles through (403 with the reason otherwise)."""
-    async def check(staff: Annotated[Staff, Depends(current_staff)]) -> Staff:
-        if staff.role not in roles:
-            raise HTTPException(403, detail={"field": "Authorization",
-                                             "error": f"{staff.name} ({staff.role}) may not "
-                                                      "do this"})
-        return staff
-    return check
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
