@@ -86,7 +86,7 @@ def act(desk: Desk, number: str, action: str, actor: str | None, at: str | datet
             desk.notify("ticket_transitioned", ticket=view, action=action,
                         from_state=from_state, to_state=ticket.state,
                         event=event_view(ev, desk.tz))
-    return view
+    return permissions.view_for(staff, view)  # plugins heard it whole; the caller, as allowed
 
 
 def guard(desk: Desk, ticket: Ticket, action: str, staff: Staff | None,

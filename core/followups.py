@@ -23,6 +23,7 @@ from core.directory import get_staff
 from core.errors import DomainError
 from core.labels import FOLLOWUP_METHODS
 from core.models import Followup, FollowupTask, RainyDay, Ticket
+from core.permissions import authorise
 from core.times import parse_time, show
 from core.topics import taxonomy
 from core.views import ticket_view
@@ -232,6 +233,7 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
     method = FOLLOWUP_METHODS.parse(method)
     cfg = desk.config.followup
     with desk.write() as s:
+        authorise(desk, actor, "followup")
         t = load(s, number)
         when, who = actions.when(desk, s, t, at), _actor_name(s, actor)
         live = [x for x in live_tasks(s, t) if x.status == "open"]
@@ -295,6 +297,7 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
         raise DomainError("day", "a rainy day cannot be marked in advance")
     started: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with desk.write() as s:
+        authorise(desk, actor, "followup")
         who = _actor_name(s, actor)
         if s.get(RainyDay, day) is None:
             s.add(RainyDay(day=day, marked_by=who, marked_at=now))
@@ -386,7 +389,7 @@ def clock_view(task: FollowupTask, tz: Any) -> dict[str, Any]:
 
 
 def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
-                 batch: int = 5000) -> dict[str, int]:
+                 batch: int = 5000, actor: str | None = None) -> dict[str, int]:
     """Plan resolved tickets that have no decision yet (imported or bulk-loaded ones).
 
     Set-based: one query for the tickets, one bulk insert per batch; the same rules and
@@ -395,6 +398,7 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
     start = parse_time(since, desk.tz, "since") if since is not None else None
     planned = chosen = 0
     with desk.write() as s:
+        authorise(desk, actor, "plan")
         has = select(FollowupTask.id).where(FollowupTask.ticket_id == Ticket.id,
                                             FollowupTask.kind != "first_call").exists()
         q = select(Ticket).where(Ticket.state.in_(("resolved", "reported", "closed")), ~has)

@@ -197,14 +197,17 @@ def unsubscribe(desk: Desk, sub_id: int, actor: str | None = None) -> None:
     _forget(desk)
 
 
-def subscriptions(desk: Desk) -> list[dict[str, Any]]:
+def subscriptions(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
+        permissions.authorise(desk, actor, "webhook")
         return [{"id": w.id, "url": w.url, "events": w.events, "active": w.active}
                 for w in s.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id))]
 
 
-def deliveries(desk: Desk, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def deliveries(desk: Desk, status: str | None = None, limit: int = 50,
+               actor: str | None = None) -> list[dict[str, Any]]:
     with desk.read() as s:
+        permissions.authorise(desk, actor, "webhook")
         query = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
         if status:
             query = query.where(WebhookDelivery.status == status)

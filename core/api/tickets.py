@@ -23,7 +23,6 @@ from core.api.schemas import (
     ResumeIn,
     TicketIn,
 )
-from core.permissions import view_for
 
 router = APIRouter(tags=["tickets 工单"])
 
@@ -77,14 +76,12 @@ def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
     if model is None:
         def route(number: str, desk: DeskDep, staff: StaffDep, response: Response,
                   version: VersionDep) -> JSONResponse:
-            return _out(view_for(staff, fn(desk, number, actor=staff.name, version=version)),
-                        response)
+            return _out(fn(desk, number, actor=staff.name, version=version), response)
     else:
         def route(number: str, body: Any, desk: DeskDep, staff: StaffDep,
                   response: Response, version: VersionDep) -> JSONResponse:
             args = body.model_dump()
-            return _out(view_for(staff, fn(desk, number, actor=staff.name, version=version,
-                                           **args)), response)
+            return _out(fn(desk, number, actor=staff.name, version=version, **args), response)
         route.__annotations__["body"] = model  # the real class, not a postponed string
     route.__doc__ = doc
     route.__name__ = f"ticket_{path}"
@@ -111,7 +108,7 @@ def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDe
                     response: Response) -> JSONResponse:
     """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""
     view = followups.record(desk, number, actor=staff.name, **body.model_dump())
-    return _out(view_for(staff, view), response)
+    return _out(view, response)
 
 
 @router.post("/handover")

@@ -10,7 +10,6 @@ from core import followups
 from core.cli.context import Context
 from core.cli.output import echo_json, hm, short, table
 from core.labels import STATES
-from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
 ROLES = {"frontdesk": "客服 desk", "supervisor": "主管 supervisor", "manager": "经理 manager"}
@@ -42,7 +41,6 @@ def record(ctx: Context, number: str, method: str, satisfaction: int | None,
         if satisfaction is not None or fixed is not None:
             raise click.UsageError("--unreachable takes no --satisfaction or --fixed")
         with ctx.desk.write():
-            authorise(ctx.desk, ctx.actor, "followup")
             task = followups.unreachable(ctx.desk, number, method=method, note=note,
                                          actor=ctx.actor, at=at)
         if as_json:
@@ -103,7 +101,6 @@ def rain(ctx: Context, day: str | None, as_json: bool) -> None:
             click.echo("\n".join(days) or "no rainy days marked")
         return
     with ctx.desk.write():
-        authorise(ctx.desk, ctx.actor, "followup")
         result = followups.mark_rainy(ctx.desk, day, actor=ctx.actor)
     if as_json:
         echo_json(result)
@@ -118,8 +115,8 @@ def rain(ctx: Context, day: str | None, as_json: bool) -> None:
 def plan(ctx: Context, since: str | None, as_json: bool) -> None:
     """Plan follow-ups for resolved tickets that have none yet (e.g. after an import)."""
     with ctx.desk.write():
-        authorise(ctx.desk, ctx.actor, "plan")
-        result: dict[str, Any] = followups.plan_backlog(ctx.desk, since=since)
+        result: dict[str, Any] = followups.plan_backlog(ctx.desk, since=since,
+                                                        actor=ctx.actor)
     if as_json:
         echo_json(result)
     else:

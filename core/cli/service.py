@@ -146,8 +146,7 @@ def webhook_remove(ctx: Context, webhook_id: int) -> None:
 @JSON
 @pass_ctx
 def webhook_list(ctx: Context, as_json: bool) -> None:
-    authorise(ctx.desk, ctx.actor, "webhook")
-    rows = webhooks.subscriptions(ctx.desk)
+    rows = webhooks.subscriptions(ctx.desk, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:
@@ -162,8 +161,7 @@ def webhook_list(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def webhook_deliveries(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:
     """The delivery log, newest first."""
-    authorise(ctx.desk, ctx.actor, "webhook")
-    rows = webhooks.deliveries(ctx.desk, status, limit)
+    rows = webhooks.deliveries(ctx.desk, status, limit, actor=ctx.actor)
     if as_json:
         echo_json(rows)
     else:

@@ -170,3 +170,17 @@ def test_directory_writes_by_role(crew: Desk, role: str) -> None:
     assert _allowed(lambda: directory.add_staff(crew, f"new-{role}", "frontdesk",
                                                 actor=f"{role}-1")) == (
         role in {"supervisor", "manager"})
+
+
+def test_an_action_answers_its_caller_masked(site) -> None:  # noqa: ANN001
+    """The view an action returns is the caller's: an archivist the ticket was dispatched to
+    sees the owner's phone masked, while plugins heard the whole ticket."""
+    from core import directory, tickets
+
+    directory.add_staff(site, "周敏", "archivist", "档案室")
+    n = tickets.intake(site, category="repair", unit="1-1-502", summary="档案柜锁坏",
+                       by="王芳")["number"]
+    tickets.dispatch(site, n, "周敏", actor="王芳")
+    view = tickets.contact(site, n, "已联系业主", actor="周敏")
+    assert "13812345678" not in str(view) and "138****5678" in str(view)
+    assert "13812345678" in str(tickets.contact(site, n, "再次联系", actor="王芳"))
