@@ -207,6 +207,7 @@ def test_unit_and_ledger_import(ready: Run, db_url: str, tmp_path: Path) -> None
     assert counts(db_url) == before
 
 
+@pytest.mark.slow
 def test_init_demo_builds_a_believable_site(run: Run, db_url: str) -> None:
     result = run("init", "--demo")
     assert result.exit_code == 0, result.output

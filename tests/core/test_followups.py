@@ -80,6 +80,7 @@ def drawn(d: Desk) -> tuple[set[str], int, int]:
             sum(m == "visit" for _, _, m in rows))
 
 
+@pytest.mark.slow
 def test_sampling_rate_within_tolerance_and_reproducible(db_url: str, clock: Clock) -> None:
     d = staffed(db_url, clock, {})  # the defaults: repairs at 30 %, 1 % in person
     bulk_resolved_repairs(d, 10_000)

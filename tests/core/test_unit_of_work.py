@@ -135,6 +135,7 @@ def test_action_time_rule_is_one_for_all(recorded: tuple[Desk, Recorder]) -> Non
         tickets.dispatch(desk, n, "赵强", actor="王芳", at="2026-11-20 08:00")
 
 
+@pytest.mark.slow
 def test_trace_hooks_shows_notifications(db_url: str, tmp_path: Path) -> None:
     env = os.environ | {"PROPDESK_DATABASE_URL": db_url, "PROPDESK_TRACE_HOOKS": "1"}
     env.pop("PROPDESK_STAFF", None)

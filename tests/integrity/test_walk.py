@@ -114,6 +114,7 @@ SAMPLES: dict[str, list[str]] = {
     "events survey": ["1", "--unit", "1-1-502", "--score", "5"],
     "events settings": ["retention_years", "1"],
     "train exam assemble": ["--seed", "1", "--count", "3", "--out", "{tmp}/exam2.json"],
+    "sim optimize": ["-n", "1", "--workers", "1"], "sim run": ["-n", "1"],  # quick, same path
     "paid quote": ["{paid}", "--item", "PS-01=1"], "paid decision": ["{paid}"],
     "paid pay": ["{job}", "--method", "wechat", "--receipt", "R9999"],
     "paid refund": ["{job}", "--amount", "1", "--reason", "走查", "--receipt", "R9999",
