@@ -19,10 +19,13 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from core.db import make_engine
+from core.db import make_engine, writer
 from core.models import SLAClock, Ticket, TicketEvent, TicketTopic, Unit
 
-engine = make_engine(os.environ["PROPDESK_DATABASE_URL"])
+# each request's transaction a write transaction from its start (BEGIN IMMEDIATE), as the
+# core's own writers: with a deferred BEGIN its first SELECT would take a read snapshot and
+# the later INSERT fail "database is locked" instead of waiting its turn
+engine = writer(make_engine(os.environ["PROPDESK_DATABASE_URL"]))
 Session = sessionmaker(engine)
 app = FastAPI()
 
