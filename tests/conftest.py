@@ -52,18 +52,23 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
 def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
     if PG_URL:
         yield db.database_url(PG_URL)
-        engine = db.make_engine(db.database_url(PG_URL))
-        with engine.begin() as conn:
-            tables = [r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'"))]
-            if tables:
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        truncate(db.database_url(PG_URL))
     else:
         path = tmp_path / "propdesk.db"
         shutil.copy(_template, path)
         yield f"sqlite:///{path}"
+
+
+def truncate(url: str) -> None:
+    """Empty every table of a PostgreSQL test database, keeping its schema."""
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
 
 
 class Clock:

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import Select
 
 from core import hookimpl
-from core import permissions as _permissions
 from core.action_time import action_time
 from core.config import Config, load_config
 from core.desk import Desk
@@ -44,7 +43,16 @@ from core.labels import (
 )
 from core.migration_ops import append_only, drop_append_only
 from core.models import Base, Staff, Ticket, Unit
-from core.permissions import DESK, LEADS, PHONE_ROLES, Forbidden, mask_phone, redact, require
+from core.permissions import (
+    DESK,
+    LEADS,
+    PHONE_ROLES,
+    Forbidden,
+    mask_phone,
+    redact,
+    require,
+    sees_phones,
+)
 from core.policy import Policy, policy_function, sla_policy
 from core.sla import Duration, add_business_seconds, deadline
 from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
@@ -68,11 +76,6 @@ def actor(session: Any, name: str | None) -> Staff | None:
     """The acting staff member by name; None (no `--as`) is the site operator. An unknown
     name is refused (`as: no staff member ...`), on reads as on writes."""
     return None if name is None else get_staff(session, name, "as")
-
-
-def sees_phones(staff: Staff | None) -> bool:
-    """Whether this reader sees owners' phone numbers in full."""
-    return _permissions.sees_phones(staff)
 
 
 def lock(query: Select[Any], of: Any = None) -> Select[Any]:

@@ -35,6 +35,7 @@ from sqlalchemy import inspect, text
 
 from core import db, directory, tokens
 from core.desk import Desk
+from tests.conftest import truncate
 
 PHONE = "13812345678"  # every owner's phone on the walk's site: must never show in full
 NOBODY = "无此人"
@@ -268,7 +269,7 @@ def walk(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     tmp = tmp_path_factory.mktemp("walk")
     if PG_URL:
         url = db.database_url(PG_URL)
-        _truncate(url)
+        truncate(url)
     else:
         url = f"sqlite:///{tmp / 'walk.db'}"
         shutil.copy(_template, tmp / "walk.db")
@@ -338,18 +339,7 @@ def walk(_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
             os.environ[key] = value
     site.engine.dispose()
     if PG_URL:
-        _truncate(url)
-
-
-def _truncate(url: str) -> None:
-    engine = db.make_engine(url)
-    with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        truncate(url)
 
 
 #: plugin records the walk's commands refer to, made through the plugins' own commands
