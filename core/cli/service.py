@@ -29,9 +29,11 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int,
     """Serve the HTTP API (OpenAPI at /docs) with the SLA watcher in the background."""
     from core.config import load_config
 
+    if ctx.actor:  # a named actor is checked first, as on every command
+        authorise(ctx.desk, ctx.actor, "operate")
     cfg = load_config(ctx.config_path).service
     host, port = host or cfg.host, port or cfg.port
-    address_free(host, port)  # a second `make run` stops here, before touching anything
+    address_free(host, port)  # a second `make run` stops here, before the database is opened
     if check:
         return
     import uvicorn
