@@ -270,7 +270,7 @@ def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_jso
     """Item analysis: difficulty, discrimination, point-biserial, reliability, flags."""
     from dataclasses import asdict
 
-    from training.report import exam_analysis
+    from training.report import analysis_lines, exam_analysis
 
     stats = exam_analysis(_book(ctx, gradebook), exam_id, actor=_actor(ctx))
     if as_json:
@@ -278,16 +278,11 @@ def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_jso
                                "items": [asdict(i) for i in stats.items]},
                               ensure_ascii=False, indent=1))
     else:
-        alpha = "—" if stats.alpha is None else f"{stats.alpha:.3f}"
-        kr = "—" if stats.kr20 is None else f"{stats.kr20:.3f}"
-        click.echo(f"{exam_id}: {stats.n_trainees} trainees, {stats.n_items} items, "
-                   f"mean {stats.mean_total:.2f}, KR-20 {kr}, α {alpha}")
-        for s in stats.items:
-            r = "—" if s.point_biserial is None else f"{s.point_biserial:+.2f}"
-            click.echo(f"{s.item_id} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
-                       f"{'; '.join(s.flags)}")
-        click.echo(f"{len(stats.to_revise)} item(s) to revise")
+        click.echo("\n".join(analysis_lines(stats, exam_id)))
     if chart is not None:
+        if not stats.items:
+            click.echo("no chart: nothing to plot yet 尚无数据", err=True)
+            return
         from training.charts import item_map
 
         item_map(stats).savefig(chart, dpi=100)
