@@ -331,7 +331,7 @@ def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
     """Export an exam (or the whole library) as Moodle GIFT."""
     from training.access import TRAINERS, authorise
     from training.exams import load_exam
-    from training.gift import to_gift
+    from training.gift import export_gift
 
     authorise(_site(ctx), _actor(ctx), "export exam questions (with their keys)", TRAINERS)
     from training.items import items_for_library
@@ -339,10 +339,12 @@ def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
 
     items = (load_exam(exam_file).items if exam_file
              else items_for_library(load_library(), _config(ctx)))
-    text, skipped = to_gift(items)
+    text, refused = export_gift(items)
     out.write_text(text, encoding="utf-8")
-    click.echo(f"{len(items) - len(skipped)} questions written to {out}; "
-               f"{len(skipped)} without a GIFT form")
+    click.echo(f"{len(items) - len(refused)} questions written to {out}; "
+               f"{len(refused)} left out (Moodle could not import them as they are)")
+    for item_id, why in refused.items():
+        click.echo(f"  {item_id} {why}")
 
 
 @train.command("practice")
