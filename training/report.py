@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from statistics import mean, median
@@ -179,6 +180,11 @@ _ITEM_ROWS = (("facility", "F"), ("sd", "SD"), ("random_guess", "guess"),
               ("discrimination_index", "DI"), ("discriminative_efficiency", "DE"))
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def analysis_lines(stats: ExamStats, exam_id: str) -> list[str]:
     """The item analysis as the terminal shows it: classical figures, then Moodle's test
     and item statistics, each with its band or the reason it is missing."""
@@ -197,8 +203,9 @@ def analysis_lines(stats: ExamStats, exam_id: str) -> list[str]:
     lines.append("test statistics (as Moodle) 试卷统计:")
     for name, label, unit in _TEST_ROWS:
         value = getattr(m, name)
-        shown = "—" if value is None else f"{value:.2f}{' %' if unit else ''}"
-        lines.append(f"  {label:22} {shown:>9}  {m.bands.get(name) or m.notes.get(name, '')}")
+        shown = "—  " if value is None else f"{value:.2f}{' %' if unit else '  '}"
+        pad = " " * max(0, 24 - _width(label))
+        lines.append(f"  {label}{pad}{shown:>9}  {m.bands.get(name) or m.notes.get(name, '')}")
     for s in stats.items:
         r = "—" if s.point_biserial is None else f"{s.point_biserial:+.2f}"
         lines.append(f"{s.item_id} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
