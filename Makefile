@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	bash scripts/install-cjk-font.sh
+	bash scripts/install-pdf-libs.sh
 	touch $(STAMP)
 
 setup: $(STAMP)

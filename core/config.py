@@ -49,6 +49,8 @@ class SiteSection(_Strict):
     timezone: str = "Asia/Shanghai"
     open_of_business: time = time(8, 30)
     close_of_business: time = time(18, 0)
+    #: a PNG, JPEG or SVG file printed at the top of reports and papers (core/printing.py)
+    logo: str | None = None
 
     @field_validator("timezone")
     @classmethod

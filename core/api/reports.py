@@ -7,29 +7,66 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from core import capa, reports
 from core.api.deps import DeskDep, StaffDep
-from core.reports.render import render
+from core.reports.render import BINARY_FORMATS, MEDIA, render, render_binary
 
 router = APIRouter(tags=["reports 统计"])
-MEDIA = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",
-         "html": "text/html; charset=utf-8", "text": "text/plain; charset=utf-8"}
+#: the files an `Accept` header may ask for instead of `?format=`; anything else (a
+#: browser's text/html, */*) still gets the JSON it always got
+ACCEPT = {MEDIA[f]: f for f in BINARY_FORMATS}
 
 
-@router.get("/reports/{kind}/{period}", response_model=None)
+@router.get("/reports/{kind}/{period}", response_model=None, responses={200: {
+    "description": "The report: JSON by default; `?format=` or `Accept` for the others",
+    "content": {"application/json": {"schema": {"type": "object"}},
+                **{MEDIA[f].split(";")[0]: {"schema": {"type": "string"}}
+                   for f in ("csv", "md", "html", "text")},
+                **{MEDIA[f]: {"schema": {"type": "string", "format": "binary"}}
+                   for f in BINARY_FORMATS}}}})
 def get_report(kind: str, period: str, desk: DeskDep, staff: StaffDep,
-               format: Annotated[str, Query(pattern="^(json|csv|md|html|text)$")] = "json",
+               format: Annotated[str | None, Query(
+                   pattern="^(json|csv|md|html|text|pdf|xlsx)$")] = None,
+               accept: Annotated[str | None, Header()] = None,
                ) -> dict[str, Any] | Response:
     """`/reports/monthly/2026-10`, `/reports/quarterly/2026-Q4`, `/reports/half/2026-H2`;
-    JSON keys as in the README; `?format=csv|md|html|text` for the rendered report."""
+    JSON keys as in the README; `?format=csv|md|html|text|pdf|xlsx` for the rendered
+    report: HTML with its charts embedded, an A4 PDF of the same page, an Excel workbook
+    with one sheet per table; `Accept: application/pdf` (or the xlsx media type) asks
+    for a file too."""
+    fmt = format or negotiate(accept)
     figures = reports.report(desk, kind, period, actor=staff.name)
-    if format == "json":
+    if fmt == "json":
         return figures
-    return PlainTextResponse(render(figures, format), media_type=MEDIA[format])
+    if fmt in BINARY_FORMATS:
+        name = f"{figures['site']['code']}-report-{kind}-{figures['period']['label']}.{fmt}"
+        return Response(render_binary(figures, fmt, config=desk.config),
+                        media_type=MEDIA[fmt],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return PlainTextResponse(render(figures, fmt, config=desk.config), media_type=MEDIA[fmt])
+
+
+def negotiate(accept: str | None) -> str:
+    """The file format an `Accept` header prefers (PDF, XLSX); JSON when it prefers JSON
+    or names neither."""
+    best, best_q = "json", 0.0
+    for part in (accept or "").split(","):
+        media, *params = (x.strip() for x in part.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        found = "json" if media.lower() == "application/json" else ACCEPT.get(media.lower())
+        if found and q > best_q:
+            best, best_q = found, q
+    return best
 
 
 @router.get("/warnings/{kind}/{period}")

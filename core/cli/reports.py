@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from core import capa as capa_service
 from core.cli.context import Context
 from core.cli.output import echo_json, short, table
+from core.errors import DomainError
 from core.reports.render import FORMATS
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -22,29 +24,42 @@ def report() -> None:
 def _report_command(kind: str, example: str, what: str) -> click.Command:
     @click.argument("period", metavar="PERIOD")
     @click.option("--format", "fmt", default="text", show_default=True,
-                  type=click.Choice(FORMATS), help="Output format.")
+                  type=click.Choice(FORMATS),
+                  help="Output format; pdf and xlsx are files: give -o FILE.")
     @click.option("--charts", "charts_dir", type=click.Path(file_okay=False, path_type=Path),
-                  help="Write PNG charts into this folder.")
+                  help="Also write the charts as PNG files into this folder.")
     @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
                   help="Write the report to a file instead of the terminal.")
     @pass_ctx
     def command(ctx: Context, period: str, fmt: str, charts_dir: Path | None,
                 output: Path | None) -> None:
         from core.reports import report as build
-        from core.reports.render import render
+        from core.reports.render import BINARY_FORMATS, render, render_binary
 
+        if fmt in BINARY_FORMATS and output is None and sys.stdout.isatty():
+            # refused before any work: a PDF or workbook printed on a terminal is garbage
+            raise DomainError("output", f"a {fmt} report is a file: write it with -o FILE "
+                                        f"(or redirect the output)")
         figures = build(ctx.desk, kind, period, actor=ctx.actor)
         charts: list[str] = []
         if charts_dir is not None:
             from core.reports.charts import write_charts
 
             charts = [str(p) for p in write_charts(figures, charts_dir)]
-        text = render(figures, fmt, charts)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
-            click.echo(f"wrote {output}")
+        if fmt in BINARY_FORMATS:
+            data = render_binary(figures, fmt, config=ctx.desk.config)
+            if output is not None:
+                output.write_bytes(data)
+            else:
+                click.get_binary_stream("stdout").write(data)
         else:
-            click.echo(text, nl=False)
+            text = render(figures, fmt, charts, config=ctx.desk.config)
+            if output is not None:
+                output.write_text(text, encoding="utf-8")
+            else:
+                click.echo(text, nl=False)
+        if output is not None:
+            click.echo(f"wrote {output}")
         for path in charts:
             click.echo(f"chart: {path}", err=True)
 

@@ -16,6 +16,9 @@ is the whole surface the core promises to keep stable.
 - The ticket service: `tickets` (dispatch, start, resolve, report, close, withdraw, ...),
   `show_ticket`, `reserve` (a counter), `Ticket`, `Staff`, `Unit`, `Base`.
 - Vocabularies, the SLA arithmetic and the hook-aware `sla_policy` / `policy_function`.
+- `printing`: printable papers (a Jinja2 template extending `print/base.html` to
+  self-contained HTML, `render_pdf` / `html_to_pdf` for an A4 PDF, `image_uri` for a
+  signature or photo); loaded on first use.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ __all__ = [
     "policy_function", "redact", "require", "reserve", "sees_phones", "show", "show_ticket",
     "sla_policy", "tickets", "utcnow",
     "Arrival", "arrival_history", "find_cjk_font",
+    "printing",
 ]
 
 
@@ -106,4 +110,7 @@ def __getattr__(name: str) -> Any:
     if name == "find_cjk_font":
         from core.fonts import find_cjk_font
         return find_cjk_font
+    if name == "printing":
+        from core import printing
+        return printing
     raise AttributeError(f"module 'core.kit' has no attribute {name!r}")
