@@ -51,7 +51,8 @@ def _report_command(kind: str, example: str, what: str) -> click.Command:
             if output is not None:
                 output.write_bytes(data)
             else:
-                click.get_binary_stream("stdout").write(data)
+                sys.stdout.buffer.write(data)  # piped or redirected: the bytes as they are
+                sys.stdout.flush()
         else:
             text = render(figures, fmt, charts, config=ctx.desk.config)
             if output is not None:
