@@ -246,3 +246,6 @@ def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
     else:
         click.echo(f"imported {result['imported']} tickets from {file}")
 
+
+
+COMMANDS = (ticket,)
