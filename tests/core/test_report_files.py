@@ -22,7 +22,7 @@ from core import directory, reports, tickets
 from core.config import parse_config
 from core.desk import Desk
 from core.reports.render import FORMATS, render, render_binary
-from core.reports.tables import COUNTS, tables
+from core.reports.tables import COUNTS, cell, tables
 from tests.conftest import Clock, make_desk
 from tests.core import test_reports
 
@@ -60,7 +60,12 @@ def test_the_pdf_reads_back_with_its_chinese_headings_and_figures(
     # the figures as the JSON has them: totals 4 / 1 (+300%) / 2 (+100%), categories, rates
     assert "4 1 +300.0% 2 +100.0%" in text
     assert "投诉 complaint 2 1 +100.0% 1 +100.0%" in text
-    assert "reply 4 2 2 0 50.0%" in text and "resolve 4 2 2 0 50.0%" in text
+    on_time = next(t for t in tables(r) if t.key == "on_time")
+    for row in on_time.rows:  # reply 4 2 2 0 (paused) 50.0%
+        assert row[-1] == r["on_time"][row[0]]["rate"]
+        assert " ".join(str(cell(v, c.kind)) for v, c in zip(row, on_time.columns,
+                                                             strict=True)) in text
+    assert r["on_time"]["reply"]["rate"] == 0.5 and "reply 4 2 2 0 " in text
     assert "投诉 complaint 1 1 1 100.0% 100.0% 0" in text
     assert "2 3.50 0 1 0 0 1" in text  # satisfaction: count, mean, distribution 1..5
     assert "电话 phone 2" in text and "1栋 building 1 2" in text
