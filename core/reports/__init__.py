@@ -1,4 +1,5 @@
-"""Monthly, quarterly and half-yearly statistics: figures (`stats`), output (`render`),
+"""Monthly, quarterly and half-yearly statistics: figures (`stats`), the tables every format
+reads (`tables`), text formats (`render`), HTML and PDF (`printed`), XLSX (`workbook`),
 charts (`charts`)."""
 
 from __future__ import annotations
