@@ -27,16 +27,21 @@ class Chart:
     name: str  # file name part: volume, on-time, satisfaction
     title: str  # bilingual, for captions and alt text
     after: str  # the report table it illustrates (core.reports.tables)
-    figure: Any  # a matplotlib Figure; close it with `close`
+    figure: Any  # a matplotlib Figure (not pyplot's: nothing to close)
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A figure outside pyplot (no global state: API requests may draw at once)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
 
 
 def figures(r: dict[str, Any]) -> list[Chart]:
-    """The report's charts as open matplotlib figures."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The report's charts as matplotlib figures."""
     cjk = configure_matplotlib()
 
     def lab(zh: str, en: str) -> str:
@@ -47,7 +52,7 @@ def figures(r: dict[str, Any]) -> list[Chart]:
     charts = []
 
     tr = r["trend"]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = _figure(10, 4.5)
     n = len(tr["months"])
     bottom = [0] * n
     for code, values in tr["by_category"].items():
@@ -61,7 +66,7 @@ def figures(r: dict[str, Any]) -> list[Chart]:
     charts.append(Chart("volume", f"近13个月各类信息数量 Tickets by category, 13 months "
                                   f"({label})", "trend", fig))
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = _figure(8, 4.5)
     bars = [(lab("首次答复", "reply"), r["on_time"]["reply"]["rate"], None),
             (lab("处理完成", "resolve"), r["on_time"]["resolve"]["rate"], None)]
     bars += [(lab(f"回访 {f['label'].split()[0]}", f"follow-up {f['category']}"), f["rate"],
@@ -82,7 +87,7 @@ def figures(r: dict[str, Any]) -> list[Chart]:
                         "followup", fig))
 
     sat = r["satisfaction"]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(6, 4)
     levels = ["1", "2", "3", "4", "5"]
     counts = [sat["distribution"][k] for k in levels]
     ax.bar(range(5), counts, BAR, color="#55A868")
@@ -126,27 +131,16 @@ def _finish(ax: Any, labels: Sequence[str], values: Sequence[float | None],
     ax.set_xlim(-0.6, len(xs) - 0.4)
 
 
-def close(charts: Sequence[Chart]) -> None:
-    import matplotlib.pyplot as plt
-
-    for chart in charts:
-        plt.close(chart.figure)
-
-
 def write_charts(r: dict[str, Any], folder: str | Path) -> list[Path]:
     """The charts as PNG files in `folder`: `<period>-volume.png` etc."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    charts = figures(r)
-    try:
-        paths = []
-        for chart in charts:
-            path = out / f"{r['period']['label']}-{chart.name}.png"
-            chart.figure.savefig(path, dpi=100)
-            paths.append(path)
-        return paths
-    finally:
-        close(charts)
+    paths = []
+    for chart in figures(r):
+        path = out / f"{r['period']['label']}-{chart.name}.png"
+        chart.figure.savefig(path, dpi=100)
+        paths.append(path)
+    return paths
 
 
 def embedded(r: dict[str, Any]) -> list[dict[str, str]]:
@@ -156,15 +150,14 @@ def embedded(r: dict[str, Any]) -> list[dict[str, str]]:
 
     from core.printing import data_uri
 
-    charts = figures(r)
-    try:
-        out = []
-        for chart in charts:
-            buf = io.BytesIO()
-            with matplotlib.rc_context({"svg.hashsalt": "propdesk", "svg.fonttype": "path"}):
-                chart.figure.savefig(buf, format="svg", metadata={"Date": None})
-            out.append({"name": chart.name, "title": chart.title, "after": chart.after,
-                        "uri": data_uri(buf.getvalue(), "image/svg+xml")})
-        return out
-    finally:
-        close(charts)
+    # set, not scoped: a context manager restoring them would race with another thread;
+    # a fixed salt only makes the SVG's ids the same from one run to the next
+    matplotlib.rcParams["svg.hashsalt"] = "propdesk"
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    out = []
+    for chart in figures(r):
+        buf = io.BytesIO()
+        chart.figure.savefig(buf, format="svg", metadata={"Date": None})
+        out.append({"name": chart.name, "title": chart.title, "after": chart.after,
+                    "uri": data_uri(buf.getvalue(), "image/svg+xml")})
+    return out

@@ -5,7 +5,6 @@ the CJK font; and the SVG embedded in the HTML."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,18 @@ import pytest
 from core import reports
 from core.desk import Desk
 from core.fonts import find_cjk_font
-from core.reports.charts import ZERO_GID, Chart, close, embedded, figures
+from core.reports.charts import ZERO_GID, Chart, embedded, figures
 from tests.core import test_reports
 
 october = test_reports.october  # four tickets in 2026-10, figures worked by hand
 
 
 @pytest.fixture
-def charts(site: Desk, october: dict[str, str]) -> Iterator[dict[str, Chart]]:
+def charts(site: Desk, october: dict[str, str]) -> dict[str, Chart]:
     made = figures(reports.report(site, "monthly", "2026-10"))
     for chart in made:
         chart.figure.canvas.draw()  # lay out the text, as when saved
-    yield {c.name: c for c in made}
-    close(made)
+    return {c.name: c for c in made}
 
 
 def bars(ax: Any) -> list[Any]:
@@ -98,15 +96,12 @@ def test_count_axes_have_whole_number_ticks(charts: dict[str, Chart]) -> None:
 
 
 def test_an_empty_month_draws_a_marker_and_a_zero_on_every_bar(site: Desk) -> None:
-    made = figures(reports.report(site, "monthly", "2030-01"))
-    try:
-        by = {c.name: c.figure.axes[0] for c in made}
-        assert zero_markers(by["volume"]) == list(range(13))
-        assert set(value_labels(by["volume"]).values()) == {"0"}
-        assert list(value_labels(by["on-time"]).values()) == ["-", "-"]  # nothing to rate
-        assert zero_markers(by["satisfaction"]) == [0, 1, 2, 3, 4]
-    finally:
-        close(made)
+    by = {c.name: c.figure.axes[0] for c in figures(reports.report(site, "monthly",
+                                                                    "2030-01"))}
+    assert zero_markers(by["volume"]) == list(range(13))
+    assert set(value_labels(by["volume"]).values()) == {"0"}
+    assert list(value_labels(by["on-time"]).values()) == ["-", "-"]  # nothing to rate
+    assert zero_markers(by["satisfaction"]) == [0, 1, 2, 3, 4]
 
 
 def test_chinese_labels_are_drawn_with_the_cjk_font(charts: dict[str, Chart]) -> None:
@@ -136,3 +131,26 @@ def test_the_embedded_charts_are_svg_with_nothing_outside(site: Desk,
         # text drawn as outlines: no font to fetch, no link out of the file
         assert "<text" not in svg and "@font-face" not in svg
         assert 'href="http' not in svg and "url(http" not in svg
+
+
+@pytest.mark.slow
+def test_charts_drawn_at_once_in_threads_are_the_charts_drawn_alone(
+        site: Desk, october: dict[str, str]) -> None:
+    """API requests render reports in a thread pool: no pyplot state is shared."""
+    import threading
+
+    r = reports.report(site, "monthly", "2026-10")
+    alone = embedded(r)
+    barrier = threading.Barrier(3)
+    results: list[list[dict[str, str]]] = []
+
+    def draw() -> None:
+        barrier.wait()
+        results.append(embedded(r))
+
+    threads = [threading.Thread(target=draw) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3 and all(result == alone for result in results)
