@@ -49,14 +49,14 @@ def _report_command(kind: str, example: str, what: str) -> click.Command:
         if fmt in BINARY_FORMATS:
             data = render_binary(figures, fmt, config=ctx.desk.config)
             if output is not None:
-                output.write_bytes(data)
+                _write(output, data)
             else:
                 sys.stdout.buffer.write(data)  # piped or redirected: the bytes as they are
                 sys.stdout.flush()
         else:
             text = render(figures, fmt, charts, config=ctx.desk.config)
             if output is not None:
-                output.write_text(text, encoding="utf-8")
+                _write(output, text.encode("utf-8"))
             else:
                 click.echo(text, nl=False)
         if output is not None:
@@ -66,6 +66,13 @@ def _report_command(kind: str, example: str, what: str) -> click.Command:
 
     command.__doc__ = f"The {what} report for PERIOD (e.g. {example})."
     return report.command(kind)(command)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:  # a missing folder, no permission: the user's path, not a bug
+        raise DomainError("output", f"{path}: {exc.strerror or exc}") from exc
 
 
 _report_command("monthly", "2026-10", "monthly")
