@@ -214,6 +214,13 @@ class ServiceSection(_Strict):
     token_cache_seconds: float = Field(5, ge=0, le=300)
     #: most intake requests written in one transaction (`core.intake_queue`)
     intake_batch: int = Field(64, ge=1, le=1000)
+    #: an API token expires this many days after it is made (`token create --expires`
+    #: overrides it for one token); 0: tokens do not expire
+    token_days: float = Field(90, ge=0, le=3650)
+    #: `/health` is 503 when the database's disk has less room than this (bytes)
+    min_free_bytes: int = Field(100 * 1024 * 1024, ge=0)
+    #: receivers posted to at once, each in its own lane (a slow one delays only itself)
+    webhook_lanes: int = Field(16, ge=1, le=256)
 
 
 class Config(_Strict):

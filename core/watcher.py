@@ -31,10 +31,13 @@ def every(seconds: float, stop: threading.Event, work: Callable[[], Any], name: 
 
 
 def start_background(desk: Desk, stop: threading.Event) -> list[threading.Thread]:
-    """The SLA watcher (every `[service] watch_interval` s) and the webhook sender (1 s)."""
+    """The SLA watcher (every `[service] watch_interval` s) and the webhook sender (1 s;
+    it starts one lane per receiver with deliveries due and never waits for them)."""
+    sender = webhooks.Sender(desk)
+    desk.state["webhook-sender"] = sender
     loops = [
         ("sla-watcher", desk.config.service.watch_interval, lambda: deadlines.check(desk)),
-        ("webhook-sender", 1.0, lambda: webhooks.deliver_due(desk)),
+        ("webhook-sender", 1.0, sender.run_pass),
     ]
     threads = []
     for name, interval, work in loops:

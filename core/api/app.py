@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.api import followups, reports, site, tickets
+from core.api import followups, reports, site, tickets, webhooks
 from core.desk import Desk
 from core.errors import DomainError, refusal
 from core.intake_queue import IntakeQueue
@@ -48,6 +48,7 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     app.include_router(site.router)
     app.include_router(followups.router)
     app.include_router(reports.router)
+    app.include_router(webhooks.router)
     plugin_routes = APIRouter()
     desk.pm.hook.register_routes(router=plugin_routes)
     app.include_router(plugin_routes)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +22,9 @@ router = APIRouter(tags=["site 项目"])
 class TokenIn(Body):
     staff: str
     label: str | None = None
+    expires: str | None = Field(default=None, max_length=40,
+                                description="30d, 12h, a date or never; default "
+                                            "[service] token_days")
 
 
 @router.get("/health", responses={503: {"description": "database or watcher down"}})
@@ -73,7 +77,8 @@ def add_staff(body: StaffIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """A new API token, shown once."""
-    return tokens.create(desk, body.staff, body.label, actor=staff.name)
+    return tokens.create(desk, body.staff, body.label, actor=staff.name,
+                         expires=body.expires)
 
 
 @router.get("/calendar/{month}")

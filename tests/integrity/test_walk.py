@@ -108,6 +108,8 @@ SAMPLES: dict[str, list[str]] = {
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
     "token revoke": ["1"], "webhook remove": ["1"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
+    "webhook phones": ["1", "full"],
+    "token create": ["--staff", "王芳", "--expires", "30d"],
     "keys add": ["K-NEW", "--kind", "公共区域", "--area", "水泵房"],
     "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
     "archive request": ["{file}", "--purpose", "view", "--requester", "王芳", "--reason", "走查"],
@@ -219,10 +221,14 @@ def _role(path: str) -> str:
 def snapshot(desk: Desk) -> dict[str, list[str]]:
     """Every table's rows, sorted: compared before and after each command."""
     out: dict[str, list[str]] = {}
-    names = inspect(desk.engine).get_table_names()
+    found = inspect(desk.engine)
+    names = found.get_table_names()
     with desk.engine.connect() as conn:
         for name in names:
-            rows = conn.execute(text(f'SELECT * FROM "{name}"'))
+            # a token's last use is the request's own bookkeeping, not a change it made
+            columns = ", ".join(f'"{c["name"]}"' for c in found.get_columns(name)
+                                if (name, c["name"]) != ("api_tokens", "last_used_at"))
+            rows = conn.execute(text(f'SELECT {columns} FROM "{name}"'))
             out[name] = sorted(repr(tuple(r)) for r in rows)
     return out
 
