@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,7 +65,10 @@ def _errors(app: FastAPI) -> None:
             return JSONResponse({"error": "internal error"}, status_code=500)
         return JSONResponse(found.body(), status_code=found.status)
 
-    for kind in (DomainError, RequestValidationError, OverflowError, DataError, Exception):
+    # DBAPIError by name: answered here, not re-raised past the answer as `Exception`
+    # handlers are (a full or read-only database is a 503, `core.errors.storage_failure`)
+    for kind in (DomainError, RequestValidationError, OverflowError, DataError, DBAPIError,
+                 Exception):
         app.add_exception_handler(kind, refused)
 
     @app.exception_handler(StarletteHTTPException)
@@ -76,7 +79,11 @@ def _errors(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuses request bodies over `limit` bytes with 413, before any handler reads them."""
+    """The outermost layer: refuses request bodies over `limit` bytes with 413 before any
+    handler reads them, whatever the transfer encoding (a declared `Content-Length`, or the
+    bytes counted as a chunked body streams in), and never lets an exception drop a
+    connection: one escaping the app becomes a JSON answer (503 for a storage failure,
+    500 otherwise), or is logged when the answer had already begun."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -93,24 +100,55 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await _too_large(send, self.limit)
             return
-        seen = 0
+        if length is None:  # chunked (or no body): read it here, counting, up to the limit
+            buffered = await self._read(receive)
+            if buffered is None:
+                await _too_large(send, self.limit)
+                return
+            receive = _replay(buffered, receive)
+        started = False
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
-            return message
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
 
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(send, self.limit)
+            await self.app(scope, receive, sending)
+        except Exception as exc:  # noqa: BLE001 - answered, never a dropped connection
+            if started:
+                log.error("error after the answer began", exc_info=exc)
+                return
+            found = refusal(exc)
+            if found is None:
+                log.error("internal error", exc_info=exc)
+            body, status = ((found.body(), found.status) if found is not None
+                            else ({"error": "internal error"}, 500))
+            await JSONResponse(body, status_code=status)(scope, receive, send)
+
+    async def _read(self, receive: Receive) -> list[Message] | None:
+        """The request's body messages, or None past the limit."""
+        messages, seen = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return None
+            if not message.get("more_body", False):
+                return messages
 
 
-class _TooLarge(Exception):
-    pass
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()  # e.g. http.disconnect, once the body is consumed
+    return replayed
 
 
 async def _too_large(send: Send, limit: int) -> None:
