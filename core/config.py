@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -49,6 +50,14 @@ class SiteSection(_Strict):
     timezone: str = "Asia/Shanghai"
     open_of_business: time = time(8, 30)
     close_of_business: time = time(18, 0)
+
+    @field_validator("close_of_business")
+    @classmethod
+    def _after_opening(cls, value: time, info: ValidationInfo) -> time:
+        opens = info.data.get("open_of_business")
+        if opens is not None and opens >= value:
+            raise ValueError(f"{value:%H:%M} is not after open_of_business ({opens:%H:%M})")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -294,6 +303,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = tomllib.loads(found.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError("config", f"{found}: no such file") from exc
+    except UnicodeDecodeError as exc:  # e.g. saved as GBK by a Chinese Windows editor
+        raise ConfigError("config", f"{found}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                          f"at offset {exc.start}); save it as UTF-8") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ConfigError("config", f"{found}: cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{found}: not valid TOML ({exc})") from exc
     return parse_config(raw, source=str(found))

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import secrets
 import threading
 import time
@@ -165,22 +164,9 @@ def followup_recorded(ticket: dict[str, Any], followup: dict[str, Any], desk: De
     outbox(desk).enqueue("followup_recorded", {"ticket": ticket, "followup": followup})
 
 
-#: a Chinese mobile number inside free text (a summary, a note): masked like a phone field
-MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def masked_payload(value: Any, key: str = "") -> Any:
-    """`value` with every phone number masked: fields named like `phone` wherever they
-    are nested, and mobile numbers written into free text."""
-    if isinstance(value, dict):
-        return {k: masked_payload(v, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [masked_payload(v, key) for v in value]
-    if isinstance(value, str):
-        if "phone" in key.lower() and key.lower() != "channel":
-            return permissions.mask_phone(value)
-        return MOBILE.sub(r"\1****\2", value)
-    return value
+def masked_payload(value: Any) -> Any:
+    """A payload with every owner's phone masked (`permissions.mask_deep`)."""
+    return permissions.mask_deep(value)
 
 
 def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None,

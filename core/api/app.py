@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +21,7 @@ from core.api import followups, reports, site, tickets, webhooks
 from core.desk import Desk
 from core.errors import DomainError, refusal
 from core.intake_queue import IntakeQueue
+from core.textcheck import bad_character, first_bad
 
 log = logging.getLogger("propdesk.api")
 
@@ -100,12 +103,17 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await _too_large(send, self.limit)
             return
-        if length is None:  # chunked (or no body): read it here, counting, up to the limit
-            buffered = await self._read(receive)
-            if buffered is None:
-                await _too_large(send, self.limit)
-                return
-            receive = _replay(buffered, receive)
+        # read the body here, counting as it streams (chunked or not), up to the limit
+        buffered = await self._read(receive)
+        if buffered is None:
+            await _too_large(send, self.limit)
+            return
+        bad = _control_characters(scope, buffered)
+        if bad is not None:
+            await JSONResponse({"field": bad[0], "error": f"control character {bad[1]} is "
+                                "not allowed"}, status_code=422)(scope, receive, send)
+            return
+        receive = _replay(buffered, receive)
         started = False
 
         async def sending(message: Message) -> None:
@@ -139,6 +147,28 @@ class BodyLimit:
                 return None
             if not message.get("more_body", False):
                 return messages
+
+
+def _control_characters(scope: Scope, messages: list[Message]) -> tuple[str, str] | None:
+    """(field, U+XXXX) of a control character in the path, the query or a JSON body:
+    refused before any route or database sees it, on every database alike."""
+    path = unquote(scope.get("raw_path", b"").decode("latin-1") or scope.get("path", ""))
+    char = bad_character(scope.get("path", "") + path, free=False)
+    if char:
+        return "path", char
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        char = bad_character(name, free=False) or bad_character(value, free=False)
+        if char:
+            return name, char
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+    if not body:
+        return None
+    try:
+        decoded = json.loads(body)
+    except ValueError:  # not JSON: the route's own validation answers
+        return None
+    return first_bad(decoded)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

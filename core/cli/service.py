@@ -10,6 +10,7 @@ import click
 from core import deadlines, tokens, webhooks
 from core.cli.context import Context
 from core.cli.output import echo_json, table
+from core.cli.params import ID, LIMIT, PORT, WORKERS, Seconds
 from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -18,8 +19,8 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 @click.command()
 @click.option("--host", help="Address to listen on (default [service] host, 127.0.0.1).")
-@click.option("--port", type=int, help="Port (default [service] port, 8000).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
+@click.option("--port", type=PORT, help="Port (default [service] port, 8000).")
+@click.option("--workers", type=WORKERS, default=1, show_default=True, help="Server processes.")
 @click.option("--no-watch", is_flag=True, help="Do not run the SLA watcher and webhook sender.")
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, workers: int,
@@ -42,7 +43,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int,
 
 
 @click.command()
-@click.option("--interval", type=float, help="Seconds between passes "
+@click.option("--interval", type=Seconds(), help="Seconds between passes "
               "(default [service] watch_interval, 30).")
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @JSON
@@ -105,7 +106,7 @@ def token_create(ctx: Context, staff: str, label: str | None, expires: str | Non
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=ID)
 @pass_ctx
 def token_revoke(ctx: Context, token_id: int) -> None:
     tokens.revoke(ctx.desk, token_id, actor=ctx.actor)
@@ -154,7 +155,7 @@ def webhook_add(ctx: Context, url: str, events: str, secret: str | None, unmaske
 
 
 @webhook.command("phones")
-@click.argument("webhook_id", type=int)
+@click.argument("webhook_id", type=ID)
 @click.argument("mode", type=click.Choice(["full", "masked"]))
 @JSON
 @pass_ctx
@@ -170,7 +171,7 @@ def webhook_phones(ctx: Context, webhook_id: int, mode: str, as_json: bool) -> N
 
 
 @webhook.command("remove")
-@click.argument("webhook_id", type=int)
+@click.argument("webhook_id", type=ID)
 @pass_ctx
 def webhook_remove(ctx: Context, webhook_id: int) -> None:
     webhooks.unsubscribe(ctx.desk, webhook_id, actor=ctx.actor)
@@ -193,7 +194,7 @@ def webhook_list(ctx: Context, as_json: bool) -> None:
 
 @webhook.command("deliveries")
 @click.option("--status", type=click.Choice(["pending", "delivered", "failed"]))
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def webhook_deliveries(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:

@@ -11,6 +11,7 @@ import click
 from core import queries, tickets
 from core.cli.context import Context
 from core.cli.output import echo_json, ticket_block, ticket_rows
+from core.cli.params import LIMIT
 from core.labels import STATES
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -75,7 +76,7 @@ def show(ctx: Context, number: str, as_json: bool) -> None:
 @click.option("--overdue", is_flag=True, help="Past a deadline, not done.")
 @click.option("--at-risk", is_flag=True, help="Most of the time used, not yet overdue.")
 @click.option("--mine", is_flag=True, help="Owned by or assigned to --as.")
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: bool,
@@ -152,7 +153,7 @@ def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at:
 
 @ticket.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch", default=5000, show_default=True, type=int)
+@click.option("--batch", default=5000, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:

@@ -8,7 +8,6 @@ read-only, and a PostgreSQL database set `default_transaction_read_only`.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sqlite3
 import subprocess
@@ -19,11 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, event, select, text
 
 from core import db, directory, tokens
-from core.api.app import create_app
 from core.config import Config
 from core.desk import Desk
 from core.models import Ticket
@@ -32,45 +29,6 @@ from tests.conftest import PG_URL, Clock
 
 pytestmark = pytest.mark.slow
 BODY = {"category": "repair", "unit": "1-1-502", "summary": "厨房水管漏水" * 20}
-
-
-class Errors(logging.Handler):
-    """Every ERROR uvicorn logs: an exception that escaped the app."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def serve() -> Iterator[Any]:
-    """Start a real uvicorn server for a desk on a loopback port (in this process)."""
-    started: list[tuple[uvicorn.Server, threading.Thread]] = []
-    errors = Errors()
-    logging.getLogger("uvicorn.error").addHandler(errors)
-
-    def start(desk: Desk) -> str:
-        server = uvicorn.Server(uvicorn.Config(create_app(desk), host="127.0.0.1", port=0,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("server did not start")
-            thread.join(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        started.append((server, thread))
-        return f"http://127.0.0.1:{port}"
-
-    start.errors = errors  # type: ignore[attr-defined]
-    yield start
-    for server, thread in started:
-        server.should_exit = True
-        thread.join(10)
-    logging.getLogger("uvicorn.error").removeHandler(errors)
 
 
 def _site(url: str, config: Config, listen: Any = None) -> tuple[Desk, str]:
