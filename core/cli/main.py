@@ -109,10 +109,10 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
 
 
 def _register() -> None:
-    from core.cli import admin, followups, reports, service, tickets
+    from core.cli import admin, followups, notify, reports, service, tickets
 
     for command in (*admin.COMMANDS, *service.COMMANDS, tickets.ticket, followups.followup,
-                    *reports.COMMANDS):
+                    *reports.COMMANDS, notify.notify):
         cli.add_command(command)
 
 

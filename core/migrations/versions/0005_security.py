@@ -1,14 +1,14 @@
 """Security: token expiry and last use, webhook phone grants, the health-check table
 
-Revision ID: 0004_security
-Revises: 0003_followups
+Revision ID: 0005_security
+Revises: 0004_search
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_security'
-down_revision = '0003_followups'
+revision = '0005_security'
+down_revision = '0004_search'
 branch_labels = None
 depends_on = None
 
