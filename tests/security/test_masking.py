@@ -67,3 +67,11 @@ def test_mask_deep_leaves_digests_and_numbers_alone() -> None:
     assert masked["contact_phone"] == "138****5678"
     assert masked["events"][0]["data"]["note"] == "电话138****5678"
     assert redact(view, "frontdesk") is view
+
+
+def test_group_chat_notifications_mask_a_typed_number() -> None:
+    from core.notifiers.routing import Event, message
+
+    subject, body = message(Event("sla_breached", {"number": "GD-20261119-0001",
+                                                   "summary": f"漏水，回电{TYPED}"}, None))
+    assert TYPED not in subject + body and "136****5432" in body
