@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,3 +212,45 @@ def test_postgresql_read_only_503(serve: Any, db_url: str) -> None:
         admin.dispose()
         desk.engine.dispose()
     assert _stored(db_url) == set()
+
+
+def test_postgresql_disk_full_503(serve: Any, db_url: str) -> None:
+    """The tickets (and the health probe's table) moved to a tablespace on a 1 MB tmpfs:
+    PostgreSQL runs out of room (SQLSTATE 53100) while the rest of the server has it."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL only")
+    # under /tmp itself: the server (user postgres) must reach it; pytest's folders are 0700
+    space = Path(tempfile.mkdtemp(prefix="propdesk-pgspace-", dir="/tmp"))
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=700", "tmpfs",
+                           str(space)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    desk, token = _site(db_url, Config())
+    moved = ("tickets", "health_probes")
+    admin = create_engine(desk.engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        shutil.chown(space, "postgres", "postgres")
+        desk.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE TABLESPACE sec_full LOCATION '{space}'"))
+            for table in moved:
+                conn.execute(text(f"ALTER TABLE {table} SET TABLESPACE sec_full"))
+        base = serve(desk)
+        acked, refused, dropped = _flood(base, token, workers=2)
+        _assert_told(refused, dropped, serve.errors)
+        assert "53100" in refused[0].json()["error"], refused[0].text
+        health = httpx.get(f"{base}/health")
+        assert health.status_code == 503 and "53100" in health.json()["problems"]["database"]
+        desk.engine.dispose()
+        assert acked and set(acked) == _stored(db_url)
+        print(f"PostgreSQL disk full: {len(acked)} acknowledged, all stored; "
+              f"{len(refused)} refused 503")
+    finally:
+        desk.engine.dispose()
+        with admin.connect() as conn:
+            for table in moved:
+                conn.execute(text(f"ALTER TABLE {table} SET TABLESPACE pg_default"))
+            conn.execute(text("DROP TABLESPACE IF EXISTS sec_full"))
+        admin.dispose()
+        subprocess.run(["umount", "-l", str(space)], check=False)
+        space.rmdir()
