@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -149,6 +150,11 @@ class BodyLimit:
                 return messages
 
 
+#: bytes or JSON escapes that may be a control character (a body without any is clean)
+_MAYBE_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]"
+                            rb"|\\u00[0-189][0-9a-fA-F]|\\u007[fF]")
+
+
 def _control_characters(scope: Scope, messages: list[Message]) -> tuple[str, str] | None:
     """(field, U+XXXX) of a control character in the path, the query or a JSON body:
     refused before any route or database sees it, on every database alike."""
@@ -162,7 +168,7 @@ def _control_characters(scope: Scope, messages: list[Message]) -> tuple[str, str
         if char:
             return name, char
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-    if not body:
+    if not body or not _MAYBE_CONTROL.search(body):  # the usual body: not parsed twice
         return None
     try:
         decoded = json.loads(body)
