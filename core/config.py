@@ -230,6 +230,10 @@ class ServiceSection(_Strict):
     min_free_bytes: int = Field(100 * 1024 * 1024, ge=0)
     #: receivers posted to at once, each in its own lane (a slow one delays only itself)
     webhook_lanes: int = Field(16, ge=1, le=256)
+    #: largest photo or file on a ticket (bytes); the upload route's body limit
+    attachment_limit: int = Field(10 * 1024 * 1024, ge=1024)
+    #: the attachment store (default: attachments/ beside a SQLite file)
+    attachments_dir: str | None = None
 
 
 class Config(_Strict):

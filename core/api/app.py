@@ -57,7 +57,8 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     desk.pm.hook.register_routes(router=plugin_routes)
     app.include_router(plugin_routes)
     _errors(app)
-    return BodyLimit(app, desk.config.service.body_limit)  # type: ignore[return-value]
+    return BodyLimit(app, desk.config.service.body_limit,  # type: ignore[return-value]
+                     desk.config.service.attachment_limit)
 
 
 def _errors(app: FastAPI) -> None:
@@ -89,9 +90,14 @@ class BodyLimit:
     connection: one escaping the app becomes a JSON answer (503 for a storage failure,
     500 otherwise), or is logged when the answer had already begun."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
+        self.app, self.default, self.upload = app, limit, upload_limit or limit
         self.state = getattr(app, "state", None)
+
+    def limit_for(self, scope: Scope) -> int:
+        """Photos and files have their own, larger limit (`[service] attachment_limit`)."""
+        return self.upload if str(scope.get("path", "")).endswith("/attachments") \
+            else self.default
 
     def __getattr__(self, name: str) -> Any:  # the FastAPI app's other attributes
         return getattr(self.app, name)
@@ -100,14 +106,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(send, self.limit)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _too_large(send, limit)
             return
         # read the body here, counting as it streams (chunked or not), up to the limit
-        buffered = await self._read(receive)
+        buffered = await self._read(receive, limit)
         if buffered is None:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
             return
         bad = _control_characters(scope, buffered)
         if bad is not None:
@@ -135,7 +142,7 @@ class BodyLimit:
                             else ({"error": "internal error"}, 500))
             await JSONResponse(body, status_code=status)(scope, receive, send)
 
-    async def _read(self, receive: Receive) -> list[Message] | None:
+    async def _read(self, receive: Receive, limit: int) -> list[Message] | None:
         """The request's body messages, or None past the limit."""
         messages, seen = [], 0
         while True:
@@ -144,7 +151,7 @@ class BodyLimit:
             if message["type"] != "http.request":
                 return messages
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 return None
             if not message.get("more_body", False):
                 return messages

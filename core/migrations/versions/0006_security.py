@@ -1,14 +1,14 @@
 """Security: token expiry and last use, webhook phone grants, the health-check table
 
-Revision ID: 0005_security
-Revises: 0004_search
+Revision ID: 0006_security
+Revises: 0005_attachments
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_security'
-down_revision = '0004_search'
+revision = '0006_security'
+down_revision = '0005_attachments'
 branch_labels = None
 depends_on = None
 
