@@ -1,8 +1,11 @@
 """Outbound webhooks, a built-in plugin: notifications become signed, retried deliveries.
 
 A notification only writes a row to the outbox (`webhook_deliveries`); a background
-sender posts it. A dead receiver therefore never slows or breaks intake. Each POST carries
-`X-Propdesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`.
+sender posts it. A dead receiver therefore never slows or breaks intake. Each POST is
+signed as the Standard Webhooks spec says (`webhook-id`, `webhook-timestamp`,
+`webhook-signature`, made by the spec's `standardwebhooks` library) and, for receivers
+written before, with `X-Propdesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
+"<t>.<body>" with the secret>`.
 
 Owners' phone numbers leave masked (`138****5678`) unless a manager granted the
 subscription full numbers (`unmasked`, recorded with who and when). Each subscription is
@@ -13,6 +16,7 @@ failure.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -23,19 +27,20 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import insert, select
 
 from core import hookimpl, permissions
 from core.directory import get_staff
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.models import WebhookDelivery, WebhookSubscription
 from core.times import show
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx loads where something is sent, not for every command
+    import httpx
+
     from core.desk import Desk
 
 log = logging.getLogger("propdesk.webhooks")
@@ -60,6 +65,26 @@ def outbox(desk: Desk) -> Outbox:
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def standard_headers(secret: str, delivery_id: int, timestamp: int, body: bytes
+                     ) -> dict[str, str]:
+    """The Standard Webhooks headers (standardwebhooks.com, as Svix and Zapier read them):
+    `webhook-id` (the same for every retry and redelivery, so a receiver can drop
+    duplicates), `webhook-timestamp` and `webhook-signature`, signed by the spec's own
+    library with the subscription's secret (a `whsec_…` secret, or an older one as the
+    library reads it, so a receiver verifies with `Webhook(secret)` either way)."""
+    from standardwebhooks.webhooks import Webhook
+
+    msg_id = f"msg_{delivery_id}"
+    at = datetime.fromtimestamp(timestamp, UTC)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": Webhook(secret).sign(msg_id, at, body)}
 
 
 def verify(secret: str, body: bytes, header: str, tolerance: int = 300) -> bool:
@@ -180,7 +205,7 @@ def subscribe(desk: Desk, url: str, events: list[str], secret: str | None = None
     if unknown or not events:
         raise DomainError("events", f"unknown event {unknown[0] if unknown else ''!r}; "
                           f"one or more of: {', '.join(EVENTS)} or *")
-    secret = secret or secrets.token_hex(24)
+    secret = secret or new_secret()
     if len(secret) < 16:
         raise DomainError("secret", "use at least 16 characters")
     with desk.write() as s:
@@ -273,6 +298,25 @@ def deliveries(desk: Desk, status: str | None = None, limit: int = 50,
                  "delivered_at": show(d.delivered_at, desk.tz)} for d in s.scalars(query)]
 
 
+def redeliver(desk: Desk, delivery_id: int, actor: str | None = None) -> dict[str, Any]:
+    """Send a delivery again (a receiver was down past the retries, or lost it): the same
+    message (`webhook-id`) goes back in its lane, due now, with a fresh count of attempts.
+    One pending at a time: a delivery still pending is refused."""
+    with desk.write() as s:
+        permissions.authorise(desk, actor, "webhook")
+        row = s.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                       .with_for_update())
+        if row is None:
+            raise NotFound("delivery_id", f"no webhook delivery {delivery_id}")
+        if row.status == "pending":
+            raise Conflict("delivery_id", f"delivery {delivery_id} is still pending: it is "
+                           "sent by itself")
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, desk.now()
+        s.flush()
+        return {"id": row.id, "event": row.event, "status": row.status,
+                "subscription": row.subscription_id}
+
+
 def deliver_due(desk: Desk, now: datetime | None = None, client: httpx.Client | None = None,
                 limit: int = 100) -> dict[str, int]:
     """Send what is due, each subscription in its own lane, and wait; counts by outcome.
@@ -308,6 +352,8 @@ def due_subscriptions(desk: Desk, now: datetime | None = None) -> list[int]:
 
 
 def _client(desk: Desk) -> httpx.Client:
+    import httpx
+
     return httpx.Client(timeout=desk.config.service.webhook_timeout,
                         limits=httpx.Limits(max_connections=desk.config.service.webhook_lanes))
 
@@ -400,11 +446,15 @@ class Sender:
 
 def _post(client: httpx.Client, delivery_id: int, event: str, payload: dict[str, Any],
           url: str, secret: str) -> tuple[int | None, str | None]:
+    import httpx
+
     body = json.dumps(payload | {"delivery": delivery_id}, ensure_ascii=False,
                       sort_keys=True).encode()
+    now = int(time.time())
     headers = {"Content-Type": "application/json", "X-Propdesk-Event": event,
                "X-Propdesk-Delivery": str(delivery_id),
-               "X-Propdesk-Signature": sign(secret, body, int(time.time()))}
+               "X-Propdesk-Signature": sign(secret, body, now),
+               **standard_headers(secret, delivery_id, now, body)}
     try:
         return client.post(url, content=body, headers=headers).status_code, None
     except httpx.HTTPError as exc:

@@ -43,3 +43,9 @@ def set_phones(webhook_id: int, body: PhonesIn, desk: DeskDep,
 @router.delete("/webhooks/{webhook_id}", status_code=204)
 def remove_webhook(webhook_id: int, desk: DeskDep, staff: StaffDep) -> None:
     webhooks.unsubscribe(desk, webhook_id, actor=staff.name)
+
+
+@router.post("/webhooks/deliveries/{delivery_id}/redeliver")
+def redeliver(delivery_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    """Send a failed or delivered delivery again, as the same message (`webhook-id`)."""
+    return webhooks.redeliver(desk, delivery_id, actor=staff.name)

@@ -200,6 +200,19 @@ def webhook_remove(ctx: Context, webhook_id: int) -> None:
     click.echo(f"webhook {webhook_id} removed")
 
 
+@webhook.command("redeliver")
+@click.argument("delivery_id", type=ID)
+@JSON
+@pass_ctx
+def webhook_redeliver(ctx: Context, delivery_id: int, as_json: bool) -> None:
+    """Send a failed (or delivered) delivery again, as the same message (webhook-id)."""
+    row = webhooks.redeliver(ctx.desk, delivery_id, actor=ctx.actor)
+    if as_json:
+        echo_json(row)
+    else:
+        click.echo(f"delivery {row['id']} ({row['event']}) is pending again")
+
+
 @webhook.command("list")
 @JSON
 @pass_ctx
