@@ -192,6 +192,7 @@ def register(desk: kit.Desk, actor: str | None = None) -> list[dict[str, Any]]:
 
 def audit(desk: kit.Desk, month: str, actor: str | None = None) -> dict[str, Any]:
     """The keeper's monthly audit: files due, files missing expected papers, loans out."""
+    month = kit.parse_month(month)
     try:
         start = kit.parse_time(f"{month}-01T00:00", desk.tz, "month")
         end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -106,6 +106,8 @@ def settings(desk: kit.Desk, *, actor: str | None = None) -> dict[str, str]:
 
 def season_window(year: int, season: str) -> tuple[date, date]:
     """[first day, day after the last) of a season of plan year `year`."""
+    if not 2000 <= year <= 2100:
+        raise kit.DomainError("year", f"{year} is not a plan year (2000-2100)")
     months = SEASON_MONTHS[SEASONS.parse(season)]
     first = date(year + months[0][0], months[0][1], 1)
     y, m = year + months[-1][0], months[-1][1]
