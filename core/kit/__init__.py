@@ -11,7 +11,7 @@ is the whole surface the core promises to keep stable.
 - Who acts: `actor(session, name)` (None is the site operator), `require(staff, what,
   roles)`, role sets `DESK`, `LEADS`, phone masking `mask_phone` / `redact` / `sees_phones`.
 - When: `action_time(desk, at, not_before=..., what=...)`, the one time rule; `parse_time`,
-  `show`, `utcnow`.
+  `show`, `utcnow`; `parse_month` (a `YYYY-MM` argument, refused naming the field).
 - Errors (`DomainError` and kin): one line naming the field; CLI exit 2, HTTP 4xx.
 - The ticket service: `tickets` (dispatch, start, resolve, report, close, withdraw, ...),
   `show_ticket`, `reserve` (a counter), `Ticket`, `Staff`, `Unit`, `Base`.
