@@ -11,7 +11,7 @@ is the whole surface the core promises to keep stable.
 - Who acts: `actor(session, name)` (None is the site operator), `require(staff, what,
   roles)`, role sets `DESK`, `LEADS`, phone masking `mask_phone` / `redact` / `sees_phones`.
 - When: `action_time(desk, at, not_before=..., what=...)`, the one time rule; `parse_time`,
-  `show`, `utcnow`.
+  `show`, `utcnow`; `parse_month` (a `YYYY-MM` argument, refused naming the field).
 - Errors (`DomainError` and kin): one line naming the field; CLI exit 2, HTTP 4xx.
 - The ticket service: `tickets` (dispatch, start, resolve, report, close, withdraw, ...),
   `show_ticket`, `reserve` (a counter), `Ticket`, `Staff`, `Unit`, `Base`.
@@ -20,6 +20,7 @@ is the whole surface the core promises to keep stable.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Select
@@ -69,6 +70,7 @@ __all__ = [
     "policy_function", "redact", "require", "reserve", "sees_phones", "show", "show_ticket",
     "sla_policy", "tickets", "utcnow",
     "Arrival", "arrival_history", "find_cjk_font",
+    "parse_month",
 ]
 
 
@@ -76,6 +78,15 @@ def actor(session: Any, name: str | None) -> Staff | None:
     """The acting staff member by name; None (no `--as`) is the site operator. An unknown
     name is refused (`as: no staff member ...`), on reads as on writes."""
     return None if name is None else get_staff(session, name, "as")
+
+
+def parse_month(text: str, field: str = "month") -> str:
+    """A month as `YYYY-MM` (01–12): a plugin's month argument or option, refused naming
+    the field otherwise (`paid statement 2026-13` is an error, not an empty answer)."""
+    value = str(text).strip()
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value) is None or value < "1900":
+        raise DomainError(field, f"use YYYY-MM (a month 01-12), not {str(text)[:20]!r}")
+    return value
 
 
 def lock(query: Select[Any], of: Any = None) -> Select[Any]:
