@@ -127,6 +127,8 @@ _action("reopen", tickets.reopen, "reopened", click.option("--reason", required=
 _action("escalate", tickets.escalate, "escalated", click.option("--reason", required=True))
 _action("reclassify", tickets.reclassify, "reclassified",
         click.option("--category"), click.option("--severity"), click.option("--nature"),
+        click.option("--topic", help="A new topic; matched again, the match kept in the "
+                     "history."),
         click.option("--reason", required=True))
 _action("pause", tickets.pause, "clocks paused",
         click.option("--reason", required=True, help="e.g. waiting for the customer."))
