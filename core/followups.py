@@ -2,7 +2,8 @@
 
 A resolved ticket is planned once per resolution round: the rate for its category (or an
 `always` rule) and a seeded draw decide whether it is followed up; the decision, draw and
-rate are stored either way (`status="skipped"` when not drawn), so the achieved rate can
+rate are stored either way (`status="skipped"` when not drawn; "not_followed" when the
+window closed before propdesk knew the ticket: imported history), so the achieved rate can
 be reported and any decision re-checked. Follow-ups carry a clock like tickets do
 (`due_at`, `at_risk_at`, breach recorded once by `core.deadlines.check`).
 """
@@ -430,7 +431,7 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
     draws as planning at resolution, with the in-person floor kept per month in memory.
     """
     start = parse_time(since, desk.tz, "since") if since is not None else None
-    planned = chosen = 0
+    planned = chosen = missed = 0
     with desk.write() as s:
         authorise(desk, actor, "plan")
         has = select(FollowupTask.id).where(FollowupTask.ticket_id == Ticket.id,
@@ -453,6 +454,9 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
                 task = _task(desk, s, t, p, at)
                 if task in s:
                     s.expunge(task)
+                if task.waits_for == "close" and t.closed_at is not None:
+                    start_clock(desk, task, t.closed_at)  # closed already: its window runs
+                missed += _passed_before_recording(desk, task, t)
                 rows.append(_row(task, t))
                 chosen += p.chosen
                 if t.category == "repair" and p.kind in MAIN_KINDS:
@@ -464,7 +468,23 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
                 rows = []
         if rows:
             s.execute(FollowupTask.__table__.insert(), rows)
-    return {"planned": planned, "followups": chosen}
+    return {"planned": planned, "followups": chosen, "not_followed_imported": missed}
+
+
+def _passed_before_recording(desk: Desk, task: FollowupTask, t: Ticket) -> bool:
+    """A follow-up whose window closed before propdesk knew the ticket (imported history)
+    is recorded as not followed up (imported): never breached, never escalated."""
+    if task.status == "open" and task.due_at is not None:
+        passed = task.due_at < t.recorded_at
+    elif task.status == "waiting" and task.waits_for == "rain":  # no rain on record then
+        passed = _add(desk, task.created_at, desk.config.followup.within.get(
+            "repair", "10wd")) < t.recorded_at
+    else:
+        return False
+    if passed:
+        task.status, task.waits_for = "not_followed", None
+        task.reason = "imported: window passed before import"
+    return passed
 
 
 def _row(task: FollowupTask, t: Ticket) -> dict[str, Any]:

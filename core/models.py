@@ -373,3 +373,14 @@ class Capa(Base):
 
     __table_args__ = (Index("ix_capa_match", "source", "topic", "state"),
                       Index("ix_capa_opened", "opened_at"))
+
+
+class LedgerRow(Base):
+    """A ledger row imported without a ticket number, by its content key: importing the
+    same ledger again skips it (`core.ledger`)."""
+
+    __tablename__ = "ledger_rows"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]

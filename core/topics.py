@@ -16,6 +16,7 @@ from core.labels import Vocabulary
 
 if TYPE_CHECKING:
     from core.config import Config
+    from core.desk import Desk
 
 #: (code, zh, en, keywords): the SPEC §5 default list; keywords are matched as substrings
 DEFAULT_TOPICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -162,3 +163,17 @@ def _build(extra: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Taxonomy
     site = [code for code, *_ in extra]
     order = (*site, *(code for code in rows if code not in site))
     return Taxonomy(vocab, ordered, order)
+
+
+def explain(desk: Desk, text: str, summary: str | None = None,
+            actor: str | None = None) -> dict[str, Any]:
+    """`topics test`: how the site's taxonomy classes `text` (a topic) and `summary`:
+    every topic's score, the winner, the keyword that won, and what repeats count."""
+    from core.permissions import authorise
+
+    if not text or not text.strip():
+        raise DomainError("text", "give the words to class, e.g. 卫生间渗水")
+    authorise(desk, actor)
+    tax = taxonomy(desk.config)
+    m = tax.match(text, summary)
+    return m.as_dict(tax.label(m.code)) | {"counts_as": tax.key(text, summary)}

@@ -109,10 +109,10 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
 
 
 def _register() -> None:
-    from core.cli import admin, followups, reports, service, tickets
+    from core.cli import admin, followups, reports, service, tickets, topics
 
     for command in (*admin.COMMANDS, *service.COMMANDS, tickets.ticket, followups.followup,
-                    *reports.COMMANDS):
+                    *reports.COMMANDS, *topics.COMMANDS):
         cli.add_command(command)
 
 

@@ -84,7 +84,8 @@ def drawn(d: Desk) -> tuple[set[str], int, int]:
 def test_sampling_rate_within_tolerance_and_reproducible(db_url: str, clock: Clock) -> None:
     d = staffed(db_url, clock, {})  # the defaults: repairs at 30 %, 1 % in person
     bulk_resolved_repairs(d, 10_000)
-    assert followups.plan_backlog(d) == {"planned": 10_000, "followups": len(drawn(d)[0])}
+    assert followups.plan_backlog(d) == {"planned": 10_000, "followups": len(drawn(d)[0]),
+                                         "not_followed_imported": 0}
     first, planned, visits = drawn(d)
     assert planned == 10_000
     # binomial sd = sqrt(.3 × .7 / 10000) ≈ 0.0046: ±0.015 is more than 3 sd
