@@ -66,6 +66,7 @@ def import_csv(desk: Desk, path: Path, batch: int = 5000, by: str | None = None,
         raise DomainError("batch", "must be at least 1")
     with desk.write() as s:
         authorise(desk, actor, "import")
+        reserve(s, "ledger:imports")  # one import at a time: a twin waits, then skips
         units = dict(s.execute(select(Unit.code, Unit.id)).all())
         staff = {name: (sid, role) for name, sid, role in
                  s.execute(select(Staff.name, Staff.id, Staff.role))}
