@@ -23,8 +23,8 @@ from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
 from core.errors import DomainError, TransitionRefused
 from core.labels import FOLLOWUP_METHODS, STATES
-from core.models import Followup, FollowupTask, RainyDay, Staff, Ticket
-from core.permissions import authorise, check_followup_rank
+from core.models import Followup, FollowupTask, RainyDay, Ticket
+from core.permissions import authorise, check, check_followup_rank
 from core.times import parse_time, show
 from core.topics import taxonomy
 from core.views import ticket_view
@@ -262,16 +262,18 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
     method = FOLLOWUP_METHODS.parse(method)
     cfg = desk.config.followup
     with desk.write() as s:
-        authorise(desk, actor, "followup")
+        staff = authorise(desk, actor)
         t = load(s, number)
         when, who = actions.when(desk, s, t, at), _actor_name(s, actor)
         live = [x for x in live_tasks(s, t) if x.status == "open"]
+        if staff is not None and not any(x.assignee_id == staff.id for x in live):
+            check(staff, "followup")  # the desk's, but a survey's professional
         if not live:
             raise DomainError("number", f"no follow-up of {t.number} is open")
         live.sort(key=lambda x: (x.kind == "first_call", x.due_at, x.id))
         task = live[0]
-        if task.assignee_id is None or who != (task.assignee.name if task.assignee else None):
-            check_followup_rank(_staff(s, actor), task.owner_role, t.number)
+        if staff is not None and task.assignee_id != staff.id:
+            check_followup_rank(staff, task.owner_role, t.number)
         task.attempts += 1
         escalated = task.attempts >= cfg.attempts
         data: dict[str, Any] = {"kind": task.kind, "attempt": task.attempts,
@@ -290,10 +292,6 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
         if escalated:
             desk.notify("followup_escalated", ticket=view, task=tv)
     return tv
-
-
-def _staff(s: Session, actor: str | None) -> Staff | None:
-    return get_staff(s, actor, "as") if actor else None
 
 
 def _actor_name(s: Session, actor: str | None) -> str:

@@ -416,6 +416,10 @@ def test_a_dissatisfied_survey_answer_is_followed_up_in_person(ready: Run,
     refused(ready("--as", "冯丽", *record, "--method", "电话"), "method", "in person")
     refused(ready("--as", "王芳", *record, "--method", "上门"), "as", "may not record")
     refused(ready("--as", "赵强", *record, "--method", "上门"), "as", "may not")
+    refused(ready("--as", "赵强", "followup", "record", n, "--unreachable"), "as", "may not")
+    tried = ready("--as", "冯丽", "followup", "record", n, "--unreachable", "--method", "上门",
+                  "--at", "2026-11-19 15:00")
+    assert tried.exit_code == 0, tried.output  # the professional: not at home
     ok = ready("--as", "冯丽", *record, "--method", "上门")
     assert ok.exit_code == 0, ok.output
     assert [t.status for t in tasks(db_url, n)] == ["done"]
