@@ -109,10 +109,10 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
 
 
 def _register() -> None:
-    from core.cli import admin, followups, reports, service, tickets, topics
+    from core.cli import admin, followups, notify, reports, service, tickets, topics
 
     for command in (*admin.COMMANDS, *service.COMMANDS, tickets.ticket, followups.followup,
-                    *reports.COMMANDS, *topics.COMMANDS):
+                    *reports.COMMANDS, notify.notify, *topics.COMMANDS):
         cli.add_command(command)
 
 

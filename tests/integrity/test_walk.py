@@ -41,7 +41,7 @@ PHONE = "13812345678"  # every owner's phone on the walk's site: must never show
 NOBODY = "无此人"
 INTEGRATOR, TRAINER = "集成商", "培训师"
 CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serve", "sla",
-        "staff", "ticket", "token", "unit", "watch", "webhook", "topics"}
+        "staff", "ticket", "token", "unit", "watch", "webhook", "notify", "topics"}
 
 #: commands that only read: they may succeed (writing nothing, phones masked). Every
 #: other command changes state and must be refused to the walk's role.
@@ -49,7 +49,7 @@ READS = {
     "calendar show", "capa list", "capa show", "followup due", "plugins", "sla explain",
     "staff list", "ticket list", "ticket search", "ticket show", "token list", "unit history",
     "unit list", "webhook list",
-    "webhook deliveries",
+    "webhook deliveries", "notify list",
     "topics test",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
     "archive show", "archive verify",
@@ -108,7 +108,7 @@ SAMPLES: dict[str, list[str]] = {
     "followup rain": ["2026-11-20"], "followup plan": [],
     "capa update": ["CAPA-2026-0001", "--cause", "走查"], "capa show": ["CAPA-2026-0001"],
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
-    "token revoke": ["1"], "webhook remove": ["1"],
+    "token revoke": ["1"], "webhook remove": ["1"], "notify test": ["wecom", "--to", "王芳"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
     "keys add": ["K-NEW", "--kind", "公共区域", "--area", "水泵房"],
     "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
@@ -212,7 +212,9 @@ def _invocation(path: str, cmd: click.Command) -> list[str]:
 
 
 def _role(path: str) -> str:
-    return TRAINER if path.split()[0] == "webhook" or "webhook" in path else INTEGRATOR
+    """Integrators may manage webhooks and notifications: a trainer walks those."""
+    return TRAINER if path.split()[0] in ("webhook", "notify") or "webhook" in path \
+        else INTEGRATOR
 
 
 # --------------------------------------------------------------------------- the site
