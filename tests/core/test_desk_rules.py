@@ -20,6 +20,7 @@ from core.api.app import create_app
 from core.config import parse_config
 from core.models import FollowupTask, Ticket, TicketEvent
 from tests.conftest import Clock, make_desk
+from tests.core.test_notifiers import configure, receivers  # noqa: F401 - a fixture
 
 Run = Callable[..., Result]
 TZ = ZoneInfo("Asia/Shanghai")
@@ -439,4 +440,23 @@ def test_other_information_is_followed_up_within_a_week(ready: Run, db_url: str,
     d = make_desk(db_url, Clock())  # the default rate: 10 %, decided and stored either way
     assert d.config.followup.rates["default"] == 0.1
     assert d.config.followup.within["default"] == "7d"
+    d.engine.dispose()
+
+
+def test_reclassified_important_information_reaches_the_leads_as_at_intake(
+        site: Any, db_url: str, clock: Clock, tmp_path: Path,
+        receivers: dict[str, Any]) -> None:  # noqa: F811 - the notifier tests' fixture
+    from core.config import load_config
+    from core.notifiers import outbox
+
+    d = make_desk(db_url, clock, config=load_config(configure(tmp_path, receivers)))
+    n = kit.tickets.intake(d, category="repair", unit="1-1-502", summary="电梯异响",
+                           by="王芳", at="2026-11-20 09:00")["number"]
+    outbox.deliver_due(d, wait=True)
+    assert receivers["sms"].posts == []  # a general repair: nobody is told
+    kit.tickets.reclassify(d, n, "核实为重大投诉", category="complaint", severity="major",
+                           actor="刘洋")
+    outbox.deliver_due(d, wait=True)
+    assert len(receivers["sms"].posts) == 2  # supervisor and manager, as at intake
+    assert all(n in p["body"]["content"] for p in receivers["sms"].posts)
     d.engine.dispose()
