@@ -42,7 +42,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "followup": OPEN_STATES | {"closed"},
     "withdraw": OPEN_STATES,
     **{a: OPEN_STATES for a in ("contact", "escalate", "reclassify", "pause", "resume",
-                                "handover")},
+                                "handover", "attach")},
 }
 SYSTEM = "system"
 

@@ -34,7 +34,8 @@ ALWAYS: dict[str, frozenset[str]] = {
     "intake": DESK, "dispatch": DESK, "withdraw": DESK, "report": DESK, "close": DESK,
     "reopen": DESK,
     "reclassify": DESK, "handover": DESK, "followup": DESK,
-    "contact": DESK, "pause": DESK, "resume": DESK, "start": LEADS, "resolve": LEADS,
+    "contact": DESK, "attach": DESK, "pause": DESK, "resume": DESK, "start": LEADS,
+    "resolve": LEADS,
     "escalate": LEADS, "staff": LEADS, "unit": DESK, "token": frozenset({"manager"}),
     "webhook": frozenset({"manager", "integrator"}),
     "notify": frozenset({"supervisor", "manager", "integrator"}),
@@ -48,7 +49,7 @@ WHAT = {"operate": "run site operations", "import": "import a ledger",
         "statistics": "read statistics", "token": "manage API tokens",
         "webhook": "manage webhooks", "notify": "manage notifications", "unit": "add units",
         "staff": "add staff"}
-WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "pause", "resume"})
+WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "attach", "pause", "resume"})
 
 
 class Forbidden(DomainError):

@@ -47,8 +47,8 @@ CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serv
 #: other command changes state and must be refused to the walk's role.
 READS = {
     "calendar show", "capa list", "capa show", "followup due", "plugins", "sla explain",
-    "staff list", "ticket list", "ticket search", "ticket show", "token list", "unit history",
-    "unit list", "webhook list",
+    "staff list", "ticket attachments", "ticket list", "ticket search", "ticket show",
+    "token list", "unit history", "unit list", "webhook list",
     "webhook deliveries", "notify list",
     "topics test",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
@@ -101,6 +101,7 @@ SAMPLES: dict[str, list[str]] = {
     "ticket start": ["{dispatched}"], "ticket report": ["{resolved}", "--satisfied"],
     "ticket close": ["{reported}"], "ticket reopen": ["{resolved}", "--reason", "走查"],
     "ticket import": ["{tmp}/ledger.csv"],
+    "ticket attach": ["{received}", "{tmp}/deed.pdf"],
     "ticket reclassify": ["{received}", "--category", "inquiry", "--reason", "走查"],
     "unit import": ["{tmp}/units.csv"],
     "ticket handover": ["--from", "王芳", "--to", "李娜"],

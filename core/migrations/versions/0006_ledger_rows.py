@@ -1,14 +1,14 @@
 """Ledger rows imported by content key, so a ledger imported twice changes nothing
 
-Revision ID: 0005_ledger_rows
-Revises: 0004_search
+Revision ID: 0006_ledger_rows
+Revises: 0005_attachments
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_ledger_rows'
-down_revision = '0004_search'
+revision = '0006_ledger_rows'
+down_revision = '0005_attachments'
 branch_labels = None
 depends_on = None
 
