@@ -373,7 +373,10 @@ def due(desk: Desk, *, mine: bool | str | None = None, overdue: bool = False,
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
     with desk.read() as s:
-        reader = authorise(desk, actor, "followup")
+        reader = authorise(desk, actor)
+        if reader is not None and not (mine in (True, reader.name)
+                                       and reader.role not in LADDER):
+            check(reader, "followup")  # the desk's queue; a professional sees their own
         if mine is True:
             if reader is None:
                 raise DomainError("mine", "needs --as STAFF (or PROPDESK_STAFF)")

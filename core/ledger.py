@@ -113,8 +113,9 @@ def _read(s: Any, desk: Desk, path: Path, units: dict[str, int],
 
 
 def _content(row: dict[str, Any]) -> str:
+    # the owner as the ledger gives it: a re-import run by someone else (`--as`) matches
     return json.dumps([row["received_at"].isoformat(), row["category"], row["summary"],
-                       row["unit_id"], row["location"], row["reporter"], row["owner"]],
+                       row["unit_id"], row["location"], row["reporter"], row["owner_column"]],
                       ensure_ascii=False)
 
 
@@ -178,6 +179,7 @@ def _row(desk: Desk, raw: dict[str, str], units: dict[str, int],
             if unit_code else None, "location": get("location"), "reporter": get("reporter"),
             "summary": summary, "owner_id": staff[owner][0], "owner": owner, "state": state,
             "result": get("result"), "received_at": received, "key": None,
+            "owner_column": get("owner"),
             "closed_at": closed_at if state == "closed" else None,
             "done_at": (closed_at or received) if state in DONE_STATES else None}
 

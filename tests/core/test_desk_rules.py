@@ -275,6 +275,13 @@ def test_a_ledger_imported_twice_changes_nothing(ready: Run, db_url: str,
                       encoding="utf-8")  # the ledger grew by one row
     grown = json.loads(ready("ticket", "import", str(ledger), "--json").output)
     assert (grown["imported"], grown["skipped"]) == (1, 4)
+    bare = tmp_path / "bare.csv"  # no owner column: the importer (--as) owns the rows
+    bare.write_text("received_at,category,summary\n2026-10-11 09:00,咨询,停车费\n",
+                    encoding="utf-8")
+    assert json.loads(ready("--as", "刘洋", "ticket", "import", str(bare), "--json").output
+                      )["imported"] == 1
+    assert json.loads(ready("--as", "陈静", "ticket", "import", str(bare), "--json").output
+                      )["skipped"] == 1  # someone else re-imports it: still the same rows
 
 
 def test_every_bad_row_is_reported_and_nothing_written(ready: Run, db_url: str,
@@ -418,6 +425,11 @@ def test_a_dissatisfied_survey_answer_is_followed_up_in_person(ready: Run,
     refused(ready("--as", "王芳", *record, "--method", "上门"), "as", "may not record")
     refused(ready("--as", "赵强", *record, "--method", "上门"), "as", "may not")
     refused(ready("--as", "赵强", "followup", "record", n, "--unreachable"), "as", "may not")
+    mine = json.loads(ready("--as", "冯丽", "followup", "due", "--mine", "--json").output)
+    assert [(x["number"], x["kind"]) for x in mine] == [(n, "survey")]
+    assert json.loads(ready("--as", "赵强", "followup", "due", "--mine", "--json").output
+                      ) == []
+    refused(ready("--as", "冯丽", "followup", "due"), "as", "may not")  # the desk's queue
     tried = ready("--as", "冯丽", "followup", "record", n, "--unreachable", "--method", "上门",
                   "--at", "2026-11-19 15:00")
     assert tried.exit_code == 0, tried.output  # the professional: not at home
