@@ -24,9 +24,19 @@ from core import clocks, sla
 from core.actions import classify_fields, reserve
 from core.errors import DomainError
 from core.labels import STATES
-from core.models import LedgerRow, SLAClock, Staff, Ticket, TicketEvent, Unit, UTCDateTime
+from core.models import (
+    LedgerRow,
+    SLAClock,
+    Staff,
+    Ticket,
+    TicketEvent,
+    TicketTopic,
+    Unit,
+    UTCDateTime,
+)
 from core.permissions import OWNER_ROLES, authorise
 from core.times import parse_time, utcnow
+from core.topics import taxonomy
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -231,6 +241,12 @@ def _write(s: Any, desk: Desk, rows: list[dict[str, Any]], now: datetime, source
              for tid, r in zip(ids, rows, strict=True) if r["key"]]
     if keyed:
         s.execute(insert(LedgerRow.__table__), keyed)
+    tax = taxonomy(desk.config)  # imported history counts for repeat matters too
+    s.execute(insert(TicketTopic.__table__), [
+        {"ticket_id": tid, "topic": tax.key(r["topic"], r["summary"]),
+         "category": r["category"], "unit_id": r["unit_id"],
+         "location": (r["location"] or "")[:128] or None, "received_at": r["received_at"]}
+        for tid, r in zip(ids, rows, strict=True)])
     clock_rows = []
     cal, hours, ratio = (desk.config.working_calendar, desk.config.business_hours,
                          desk.config.sla.at_risk_ratio)

@@ -236,6 +236,19 @@ def test_three_identical_free_text_repairs_open_a_capa(ready: Run) -> None:
     assert capa["topic"] == "门锁" and len(capa["tickets"]) == 3
 
 
+def test_imported_history_counts_for_repeats(ready: Run, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("received_at,category,topic,unit,summary,owner\n"
+                      "2026-11-01 09:00,报修,门锁,1-1-502,门锁坏,王芳\n"
+                      "2026-11-05 09:00,报修,门锁,1-1-502,门锁又坏,王芳\n", encoding="utf-8")
+    assert ready("ticket", "import", str(ledger)).exit_code == 0
+    assert json.loads(ready("capa", "list", "--json").output) == []
+    n = new(ready, "--category", "报修", "--topic", "门锁", "--summary", "门锁第三次坏",
+            "--at", "2026-11-12 09:00")
+    (capa,) = json.loads(ready("capa", "list", "--json").output)
+    assert capa["topic"] == "门锁" and len(capa["tickets"]) == 3 and capa["tickets"][-1] == n
+
+
 def test_a_sites_own_topic_counts_like_a_built_in_one(ready: Run, tmp_path: Path) -> None:
     conf = tmp_path / "site.toml"
     conf.write_text('[topics.door_lock]\nzh = "门锁"\nen = "door lock"\nkeywords = ["门锁", '
