@@ -61,3 +61,6 @@ def test(ctx: Context, channel: str, to: str, as_json: bool) -> None:
     else:
         click.echo(f"{channel} to {to}: {row['status']}"
                    + (f" ({row['last_error']})" if row["last_error"] else ""))
+
+
+COMMANDS = (notify,)

@@ -250,3 +250,6 @@ def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
         click.echo(f"imported {result['imported']} tickets from {file}; skipped "
                    f"{result['skipped']} already imported")
 
+
+
+COMMANDS = (ticket,)
