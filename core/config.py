@@ -114,11 +114,18 @@ class FollowupSection(_Strict):
     always: list[str] = Field(default_factory=lambda: [
         "repair.urgent", "repair.water_leak", "repair.important"])
     #: how long after resolution (complaints: after closing) the follow-up is due
+    #: "default": information other than complaints and repairs, a week after handling
+    #: (物业服务回访: 问题处理后一周内回访)
     within: dict[str, str] = Field(default_factory=lambda: {
-        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "10wd"})
-    #: complaints: a tracked first call after intake, e.g. "24h"; off by default because the
-    #: complaint reply clock (2 h / 1 working day) already asks for that call sooner
-    first_call: str | None = None
+        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "7d"})
+    #: complaints: a tracked first call after intake (前台接单后 24 小时回访); "" turns it off
+    first_call: str | None = "24h"
+    #: special-service agreements: follow-ups due this long after the middle and after the
+    #: end of the agreement (特约服务协议实施中期及结束后); "" turns them off
+    agreement: str | None = "1wd"
+    #: a "dissatisfied" survey answer: followed up in person by the responsible
+    #: professional within this time (客户问卷调查不满意项 100% 上门回访); "" turns it off
+    survey: str | None = "5wd"
     urgent: str = "24h"                # emergency repairs (急修)
     after_rain: str = "1wd"            # leak repairs: after the first rainy day
     second: str = "60d"                # major engineering repairs: a second follow-up
@@ -135,7 +142,13 @@ class FollowupSection(_Strict):
         return value
 
     _durations = field_validator("within", "first_call", "urgent", "after_rain", "second",
-                                 "after_redo", "retry_after")(_check_durations)
+                                 "after_redo", "retry_after", "agreement",
+                                 "survey")(_check_durations)
+
+    @field_validator("first_call", "agreement", "survey", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        return None if value in ("", "none", "off", False) else value
 
     def rate_for(self, category: str, keys: list[str]) -> tuple[str, float]:
         """The rate that applies: an `always` key, then the category's rate, then default."""

@@ -407,3 +407,14 @@ class Attachment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+class LedgerRow(Base):
+    """A ledger row imported without a ticket number, by its content key: importing the
+    same ledger again skips it (`core.ledger`)."""
+
+    __tablename__ = "ledger_rows"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]

@@ -65,6 +65,7 @@ class ReclassifyIn(ReasonIn):
     category: str | None = Field(default=None, max_length=32)
     severity: str | None = Field(default=None, max_length=16)
     nature: str | None = Field(default=None, max_length=16)
+    topic: str | None = Field(default=None, max_length=64)
 
 
 class HandoverIn(AtIn):

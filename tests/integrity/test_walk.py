@@ -41,7 +41,7 @@ PHONE = "13812345678"  # every owner's phone on the walk's site: must never show
 NOBODY = "无此人"
 INTEGRATOR, TRAINER = "集成商", "培训师"
 CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serve", "sla",
-        "staff", "ticket", "token", "unit", "watch", "webhook", "notify"}
+        "staff", "ticket", "token", "unit", "watch", "webhook", "notify", "topics"}
 
 #: commands that only read: they may succeed (writing nothing, phones masked). Every
 #: other command changes state and must be refused to the walk's role.
@@ -50,6 +50,7 @@ READS = {
     "staff list", "ticket attachments", "ticket list", "ticket search", "ticket show",
     "token list", "unit history", "unit list", "webhook list",
     "webhook deliveries", "notify list",
+    "topics test",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
     "archive show", "archive verify", "archive backups",
     "events notices", "events report", "events show",
