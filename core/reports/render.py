@@ -5,8 +5,10 @@ one Jinja2 template (`core.reports.printed`), XLSX a workbook (`core.reports.wor
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,16 @@ MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
          "text": "text/plain; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~])")
+
+
+def md_escape(value: object) -> str:
+    """Text as it must appear in Markdown to print as itself: HTML-escaped (a raw
+    `<script>` stays text) and Markdown's own marks backslash-escaped, on one line."""
+    text = html.escape(str(value), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
 
 
 def pct(value: float | None) -> str:
@@ -59,14 +71,15 @@ def render(r: dict[str, Any], fmt: str, charts: list[str] | None = None, *,
         return out.getvalue()
     parts: list[str] = []
     if fmt == "md":
-        parts.append(f"# {title(r)}\n")
+        m = md_escape
+        parts.append(f"# {m(title(r))}\n")
         for name, headers, rows in sections(r):
-            parts.append(f"## {name}\n")
-            parts.append("| " + " | ".join(headers) + " |")
+            parts.append(f"## {m(name)}\n")
+            parts.append("| " + " | ".join(m(h) for h in headers) + " |")
             parts.append("|" + "---|" * len(headers))
-            parts += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+            parts += ["| " + " | ".join(m(c) for c in row) + " |" for row in rows]
             parts.append("")
-        parts += [f"![{c}]({c})" for c in charts or []]
+        parts += [f"![{m(c)}](<{html.escape(c)}>)" for c in charts or []]
         return "\n".join(parts) + "\n"
     if fmt == "html":
         from core.reports.printed import html_report
