@@ -159,7 +159,7 @@ def test_whole_life_over_http(api) -> None:
     assert client.get(f"/tickets/{n}/sla", headers=fd).json()["clocks"][0]["status"] == "met late"
     cal = client.get("/calendar/2026-10", headers=fd).json()
     assert cal[9] == {"date": "2026-10-10", "working": True, "kind": "adjusted_workday",
-                      "reason": "adjusted workday 调休 (国庆节 National Day)"}
+                      "reason": "adjusted workday 调休 (国庆节 National Day)", "moved": []}
 
 
 # ------------------------------------------------------------------ webhooks
