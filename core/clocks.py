@@ -149,7 +149,8 @@ def reprice(desk: Desk, ticket: Ticket, fields: dict[str, Any]) -> dict[str, Any
         latest = max(current, key=lambda c: c.round) if current else None
         if name == COMMUNICATION:
             duration = communication(desk, fields)
-        elif name == "resolve" and latest is not None and latest.round > 1:
+        elif name == "resolve" and latest is not None and \
+                latest.started_at > ticket.received_at:  # started by a reopening
             duration = desk.config.reopen_duration(fields["category"]) or policy(
                 desk, fields, name)
         else:
