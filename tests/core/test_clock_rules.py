@@ -297,3 +297,21 @@ def test_reclassifying_a_reopened_repair_keeps_its_redo_deadline(ready: Run) -> 
     assert t["deadlines"]["resolve"] == "2026-09-30T15:00:00+08:00"
     redo = clock(t, "resolve")  # a repair has no first resolve clock: the redo is round 1
     assert (redo["policy"], redo["met_at"]) == ("24h", None)
+
+
+def test_an_open_follow_up_is_repriced_too(ready: Run, tmp_path: Path) -> None:
+    n = new(ready, "2026-09-29 09:00", severity="轻微")
+    for step in (["contact", n, "--note", "已联系"], ["dispatch", n, "--to", "赵强"],
+                 ["start", n], ["resolve", n, "--result", "已处理"],
+                 ["report", n, "--satisfied"], ["close", n]):
+        ok(ready, "ticket", *step, "--at", "2026-09-30 10:00")
+    due = [t for t in ok(ready, "followup", "due") if t["number"] == n]
+    # 3 working days after closing: 10-08, 10-09, then Saturday 10-10 (调休)
+    assert [t["due_at"] for t in due] == ["2026-10-10T18:00:00+08:00"]
+    ok(ready, "calendar", "apply", "--at", "2026-10-01 09:00")
+    site(tmp_path, TYPHOON)
+    moved = ok(ready, "calendar", "apply", "--at", "2026-10-08 20:00")["moved"]
+    assert [(m["number"], m["clock"], m["to"]) for m in moved] == [
+        (n, "followup", "2026-10-12T18:00:00+08:00")]
+    due = [t for t in ok(ready, "followup", "due") if t["number"] == n]
+    assert [t["due_at"] for t in due] == ["2026-10-12T18:00:00+08:00"]
