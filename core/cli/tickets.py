@@ -54,7 +54,9 @@ def new(ctx: Context, as_json: bool, **kw: Any) -> None:
     else:
         d = view["deadlines"]
         click.echo(f"{view['number']}: received — reply by {d['reply'] or '-'}, "
-                   f"resolve by {d['resolve'] or '-'}")
+                   f"resolve by {d['resolve'] or '-'}"
+                   + (f", owner told of progress by {d['communication']}"
+                      if d.get("communication") else ""))
 
 
 @ticket.command("show")

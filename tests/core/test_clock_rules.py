@@ -315,3 +315,34 @@ def test_an_open_follow_up_is_repriced_too(ready: Run, tmp_path: Path) -> None:
         (n, "followup", "2026-10-12T18:00:00+08:00")]
     due = [t for t in ok(ready, "followup", "due") if t["number"] == n]
     assert [t["due_at"] for t in due] == ["2026-10-12T18:00:00+08:00"]
+
+
+def test_an_older_process_does_not_reprice_back(site: Any, db_url: str,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """The newest configuration wins: a service started before `calendar apply` ran with
+    a new calendar keeps the applied deadlines and warns once, until it is restarted."""
+    import logging
+
+    from core import deadlines, repricing, tickets
+    from core.config import parse_config
+    from core.queries import show_ticket
+    from tests.conftest import Clock, make_desk
+
+    n = tickets.intake(site, category="complaint", severity="major", summary="电梯困人",
+                       unit="1-1-502", by="王芳", at="2026-09-30 15:00")["number"]
+    deadlines.check(site)  # the running service's first pass records its calendar
+    typhoon = make_desk(db_url, Clock(site.now()), parse_config(
+        {"calendar": {"holidays": [{"date": "2026-10-09", "name": "台风停工"}]}}))
+    try:
+        assert len(repricing.apply(typhoon)["moved"]) == 1
+        with caplog.at_level(logging.WARNING, logger="propdesk.calendar"):
+            deadlines.check(site)
+            deadlines.check(site)
+        assert show_ticket(site, n)["deadlines"]["resolve"] == "2026-10-12T18:00:00+08:00"
+        assert len([r for r in caplog.records if "restart it" in r.getMessage()]) == 1
+        restarted = make_desk(db_url, Clock(site.now()))  # back to the official calendar
+        deadlines.check(restarted)
+        assert show_ticket(site, n)["deadlines"]["resolve"] == "2026-10-10T18:00:00+08:00"
+        restarted.engine.dispose()
+    finally:
+        typhoon.engine.dispose()
