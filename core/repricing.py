@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import chinese_calendar
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core import clocks, sla
@@ -126,8 +126,8 @@ def _apply(desk: Desk, s: Session, when: datetime, who: str, source: str) -> dic
         if clock.due_at == old_due:
             continue
         lifted = _unflag(clock, tz)
-        moved.append(_moved(s, clock.ticket, clock.clock, clock.round, clock.started_at,
-                            old_due, clock.due_at, when, (general, days), tz, lifted))
+        moved.append(_moved(clock.ticket_id, clock.clock, clock.round, clock.started_at,
+                            old_due, clock.due_at, (general, days), tz, lifted))
     tasks = s.scalars(select(FollowupTask).where(
         FollowupTask.status == "open", FollowupTask.started_at.is_not(None),
         FollowupTask.policy.is_not(None)).order_by(FollowupTask.id)
@@ -145,12 +145,13 @@ def _apply(desk: Desk, s: Session, when: datetime, who: str, source: str) -> dic
         task.at_risk_at = sla.to_utc(sla.at_risk_at(
             task.started_at, due, desk.config.sla.at_risk_ratio, duration, cal, hours))
         lifted = _unflag(task, tz)
-        moved.append(_moved(s, task.ticket, "followup", task.round, task.started_at,
-                            old_due, task.due_at, when, (general, days), tz, lifted,
+        moved.append(_moved(task.ticket_id, "followup", task.round, task.started_at,
+                            old_due, task.due_at, (general, days), tz, lifted,
                             kind=task.kind))
     if before is not None and before.fingerprint == fp and not moved:
         return {"applied": False, "fingerprint": fp, "why": "the calendar is already applied",
                 "at": show(when, tz), "moved": []}
+    moved = _record(s, moved, when)
     why = "; ".join(general + [f"{d} {w}" for d, w in days.items()]) or "recomputed"
     s.add(CalendarPricing(fingerprint=fp, calendar=new_def, applied_at=when,
                           recorded_at=utcnow(), actor=who, why=f"{source}: {why}", moved=moved))
@@ -173,10 +174,11 @@ def _unflag(row: SLAClock | FollowupTask, tz: Any) -> list[str]:
     return lifted
 
 
-def _moved(s: Session, ticket: Ticket, name: str, round_: int, start: datetime | None,
-           old: datetime | None, new: datetime | None, when: datetime,
+def _moved(ticket_id: int, name: str, round_: int, start: datetime | None,
+           old: datetime | None, new: datetime | None,
            change: tuple[list[str], dict[str, str]], tz: Any, lifted: list[str],
            kind: str | None = None) -> dict[str, Any]:
+    """The event data of one moved deadline (`ticket_id` kept aside for `_record`)."""
     assert new is not None
     hi = max(x for x in (old, new) if x is not None)
     data: dict[str, Any] = {"clock": name, "round": round_, "from": show(old, tz),
@@ -185,9 +187,26 @@ def _moved(s: Session, ticket: Ticket, name: str, round_: int, start: datetime |
         data["kind"] = kind
     if lifted:
         data["lifted"] = lifted
-    s.add(TicketEvent(ticket_id=ticket.id, kind=EVENT, at=when, actor="system", data=data,
-                      recorded_at=utcnow()))
-    return {"number": ticket.number} | {k: data[k] for k in ("clock", "round", "from", "to")}
+    return {"ticket_id": ticket_id, "data": data}
+
+
+def _record(s: Session, moved: list[dict[str, Any]], when: datetime) -> list[dict[str, Any]]:
+    """One history event per moved deadline, written in one statement; the moves as
+    `calendar show` lists them."""
+    if not moved:
+        return []
+    ids = sorted({m["ticket_id"] for m in moved})
+    numbers: dict[int, str] = {}
+    for i in range(0, len(ids), 500):  # within every backend's limit of bound parameters
+        numbers.update(s.execute(select(Ticket.id, Ticket.number).where(
+            Ticket.id.in_(ids[i:i + 500]))).tuples().all())
+    recorded = utcnow()
+    s.execute(insert(TicketEvent), [
+        {"ticket_id": m["ticket_id"], "kind": EVENT, "at": when, "actor": "system",
+         "data": m["data"], "recorded_at": recorded} for m in moved])
+    return [{"number": numbers[m["ticket_id"]]} | {k: m["data"][k] for k in
+                                                    ("clock", "round", "from", "to")}
+            for m in moved]
 
 
 def catch_up(desk: Desk, s: Session, now: datetime) -> dict[str, Any] | None:
