@@ -144,7 +144,7 @@ def _apply(desk: Desk, s: Session, when: datetime, who: str, source: str) -> dic
         task.due_at = sla.to_utc(due)
         task.at_risk_at = sla.to_utc(sla.at_risk_at(
             task.started_at, due, desk.config.sla.at_risk_ratio, duration, cal, hours))
-        lifted = _unflag(task, tz)
+        lifted = _unflag(task, tz, breach=False)
         moved.append(_moved(task.ticket_id, "followup", task.round, task.started_at,
                             old_due, task.due_at, (general, days), tz, lifted,
                             kind=task.kind))
@@ -159,12 +159,14 @@ def _apply(desk: Desk, s: Session, when: datetime, who: str, source: str) -> dic
             "moved": moved}
 
 
-def _unflag(row: SLAClock | FollowupTask, tz: Any) -> list[str]:
+def _unflag(row: SLAClock | FollowupTask, tz: Any, breach: bool = True) -> list[str]:
     """A warning or breach the new deadline no longer supports is lifted (said in the
-    repricing event), so the clock is warned and breached again at its new times."""
+    repricing event), so the clock is warned and breached again at its new times. A
+    follow-up's breach stays: it moved the task up a role, which a second breach would
+    repeat."""
     assert row.due_at is not None
     lifted = []
-    if row.breached_at is not None and row.due_at >= row.breached_at:
+    if breach and row.breached_at is not None and row.due_at >= row.breached_at:
         lifted.append(f"breach recorded {show(row.breached_at, tz)}")
         row.breached_at = None
     if row.at_risk_noted_at is not None and (row.at_risk_at is None

@@ -1,14 +1,14 @@
 """Calendar pricings: which calendar open clocks were priced with, and what moved
 
-Revision ID: 0004_calendar_pricings
-Revises: 0003_followups
+Revision ID: 0005_calendar_pricings
+Revises: 0004_search
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_calendar_pricings'
-down_revision = '0003_followups'
+revision = '0005_calendar_pricings'
+down_revision = '0004_search'
 branch_labels = None
 depends_on = None
 
