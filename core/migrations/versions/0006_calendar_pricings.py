@@ -1,14 +1,14 @@
 """Calendar pricings: which calendar open clocks were priced with, and what moved
 
-Revision ID: 0005_calendar_pricings
-Revises: 0004_search
+Revision ID: 0006_calendar_pricings
+Revises: 0005_attachments
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005_calendar_pricings'
-down_revision = '0004_search'
+revision = '0006_calendar_pricings'
+down_revision = '0005_attachments'
 branch_labels = None
 depends_on = None
 
