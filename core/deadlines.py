@@ -48,7 +48,8 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
     now = now or desk.now()
     fired: list[tuple[str, Ticket, SLAClock, dict[str, Any]]] = []
     with desk.write() as s:
-        repricing.catch_up(desk, s, now)  # a changed calendar first: never breach early
+        # a changed calendar first, so nothing is breached early
+        repriced = repricing.catch_up(desk, s, now)
         due = (select(SLAClock).where(SLAClock.met_at.is_(None),
                                       SLAClock.paused_since.is_(None), SLAClock.due_at < now,
                                       SLAClock.breached_at.is_(None))
@@ -96,7 +97,8 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
         for hook, tv, cv in calls:  # announced after the commit, in one burst
             desk.notify(hook, ticket=tv, clock=cv)
         desk.notify("deadlines_checked", now=now)  # plugins check their own clocks
-    return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"]}
+    return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"],
+            "repriced": repriced["moved"] if repriced else []}
 
 
 def _followups(desk: Desk, s: Any, now: datetime) -> list[tuple[str, FollowupTask,

@@ -176,7 +176,9 @@ def sla_check(ctx: Context, at: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk")
+        click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk"
+                   + (f", {len(result['repriced'])} deadline(s) repriced after a calendar "
+                      "change" if result["repriced"] else ""))
         for row in result["breached"]:
             click.echo(f"  breached {row['number']} {row['name']} due {row['due_at']} "
                        f"→ {row['escalated_to']}")

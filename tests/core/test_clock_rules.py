@@ -275,7 +275,7 @@ def test_a_paused_clock_is_neither_late_nor_at_risk(ready: Run) -> None:
     n = new(ready, "2026-10-08 09:00", severity="轻微")
     ok(ready, "ticket", "pause", n, "--reason", "等待业主提供资料", "--at", "2026-10-08 10:00")
     result = ok(ready, "sla", "check", "--at", "2026-10-12 09:00")
-    assert result == {"breached": [], "at_risk": []}
+    assert result == {"breached": [], "at_risk": [], "repriced": []}
     assert ok(ready, "ticket", "list", "--overdue") == []
     assert ok(ready, "ticket", "list", "--at-risk") == []
     assert {c["status"] for c in ok(ready, "sla", "explain", n)["clocks"]} == {"paused"}
@@ -346,3 +346,17 @@ def test_an_older_process_does_not_reprice_back(site: Any, db_url: str,
         restarted.engine.dispose()
     finally:
         typhoon.engine.dispose()
+
+
+def test_the_watcher_reprices_at_its_next_pass(ready: Run, tmp_path: Path) -> None:
+    n = new(ready, "2026-09-30 15:00")
+    ok(ready, "calendar", "apply", "--at", "2026-10-01 09:00")
+    site(tmp_path, TYPHOON)
+    out = ready("watch", "--once")
+    assert out.exit_code == 0 and "1 deadline(s) repriced" in out.output
+    t = ok(ready, "ticket", "show", n)
+    assert t["deadlines"]["resolve"] == "2026-10-12T18:00:00+08:00"
+    moved = [e["data"] for e in t["events"] if e["kind"] == "deadline_repriced"]
+    assert [(m["from"], m["to"]) for m in moved] == [
+        ("2026-10-10T18:00:00+08:00", "2026-10-12T18:00:00+08:00")]
+    assert ok(ready, "sla", "check")["repriced"] == []  # the next pass finds it applied
