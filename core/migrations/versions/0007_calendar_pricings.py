@@ -1,14 +1,14 @@
 """Calendar pricings: which calendar open clocks were priced with, and what moved
 
-Revision ID: 0006_calendar_pricings
-Revises: 0005_attachments
+Revision ID: 0007_calendar_pricings
+Revises: 0006_security
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006_calendar_pricings'
-down_revision = '0005_attachments'
+revision = '0007_calendar_pricings'
+down_revision = '0006_security'
 branch_labels = None
 depends_on = None
 
