@@ -151,22 +151,27 @@ def _run_plots(sc: Scenario, summary: Any, folder: str) -> None:
 @click.option("--seed", type=int)
 @click.option("--workers", type=int)
 @click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--method", type=click.Choice(["erlang-a", "erlang-c"]), default="erlang-a",
+              show_default=True,
+              help="Start: Erlang A per hour, corrected by simulation, shifts by CP-SAT; "
+                   "or Erlang C per shift (the method before).")
 @click.option("--json", "as_json", is_flag=True)
 def optimize_cmd(scenario: str | None, replications: int, seed: int | None,
-                 workers: int | None, scheduler: str | None, as_json: bool) -> None:
-    """The smallest roster meeting every target (Erlang C start, simulation search)."""
+                 workers: int | None, scheduler: str | None, method: str,
+                 as_json: bool) -> None:
+    """The smallest roster meeting every target (an analytic start, simulation search)."""
     from simulations.optimize import optimize
 
     _positive("replications", replications)
     _positive("workers", workers)
     sc = _scenario(scenario)
-    if as_json:
-        result = optimize(sc, replications, seed, workers, scheduler)
-    else:
-        console = Console(stderr=True)
+    console = Console(stderr=True)
+    if as_json and not console.is_terminal:  # piped JSON: stderr stays quiet
+        result = optimize(sc, replications, seed, workers, scheduler, method=method)
+    else:  # progress on stderr: candidates, replications, elapsed and estimated time
         with console.status("searching rosters…") as status:
             result = optimize(sc, replications, seed, workers, scheduler,
-                              progress=lambda msg: status.update(msg))
+                              progress=lambda msg: status.update(msg), method=method)
     if as_json:
         _json(_clean(result.as_dict()))
         return
@@ -175,18 +180,19 @@ def optimize_cmd(scenario: str | None, replications: int, seed: int | None,
     table.add_column("班次 shift")
     for d, en in zip(days, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], strict=True):
         table.add_column(f"周{d} {en}", justify="right")
-    for name, row, start in zip(result.shift_names, result.agents, result.erlang_start,
+    for name, row, start in zip(result.shift_names, result.agents, result.start,
                                 strict=True):
         table.add_row(name, *(f"{n}" + (f" ({s})" if s != n else "")
                               for n, s in zip(row, start, strict=True)))
     Console().print(table)
-    click.echo("(in brackets: the Erlang C starting point where it differs)")
+    click.echo(f"(in brackets: the starting point, {result.method}, where it differs)")
     for skill, rows in zip(result.skill_names, result.technicians, strict=True):
         click.echo(f"技术员 technicians {skill}: " + ", ".join(str(r[0]) for r in rows)
                    + " per shift")
     click.echo(f"agent-hours per week 坐席工时: {result.agent_hours:.0f}; "
                f"feasible: {result.feasible}; binding target(s): {', '.join(result.binding)}")
-    click.echo(f"{result.evaluations} candidates in {result.seconds:.1f} s; minimal — "
+    click.echo(f"{result.evaluations} candidates, {result.replications} replications in "
+               f"{result.seconds:.1f} s; minimal — "
                "removing any one agent-shift breaks a target:")
     for r in result.minimality:
         click.echo(f"  − {r.what}: breaks {r.breaks} (met in {r.share_met:.0%})")

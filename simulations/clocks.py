@@ -18,17 +18,19 @@ from typing import Any
 
 from core.kit import Config, Duration, Policy, add_business_seconds, deadline, policy_function
 
-#: the site's policy function per configuration: building the plugin manager once per
-#: process, not once per replication
-_POLICIES: dict[int, tuple[Config, Policy]] = {}
+#: the site's policy function per configuration (by content: a scenario unpickled in a
+#: worker brings an equal but new Config, and building the plugin manager costs more than
+#: a replication of the sample week)
+_POLICIES: dict[str, Policy] = {}
 
 
 def site_policy(config: Config) -> Policy:
     """The hook-aware SLA policy of this configuration's site (cached per process)."""
-    cached = _POLICIES.get(id(config))
-    if cached is None or cached[0] is not config:
-        cached = _POLICIES[id(config)] = (config, policy_function(config))
-    return cached[1]
+    key = config.model_dump_json()
+    cached = _POLICIES.get(key)
+    if cached is None:
+        cached = _POLICIES[key] = policy_function(config)
+    return cached
 
 
 class Clocks:
