@@ -277,7 +277,7 @@ def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
         requirement=requirement, replications=search.replications)
 
 
-def requirement_start(search: Search, techs: TechRoster, lag: bool = True
+def requirement_start(search: Search, techs: TechRoster, lag: float = 1.0
                       ) -> tuple[AgentRoster, Any]:
     """Erlang A per hour (lagged), corrected by simulation, then the cheapest shifts that
     meet the level by day, re-planned until the simulation agrees (technicians added

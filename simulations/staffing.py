@@ -7,7 +7,7 @@ after every peak and generous before it. The offered load of an infinite-server 
 m(t) = E[Λ(t) − Λ(t − S)] (arrivals still in service at t), carries that lag; the
 stationary formula is applied to the arrival rate m(t)/E[S] averaged over the hour
 (Green, Kolesar & Soares 2001, lagged SIPP; Feldman, Mandelbaum, Massey & Whitt 2008,
-the offered-load start of iterative staffing). `lag=False` gives plain SIPP.
+the offered-load start of iterative staffing). `lag=0` gives plain SIPP.
 
 Then the simulation corrects hour by hour (in the spirit of iterative staffing): the
 desk is run with exactly that many agents on the queue each hour (`hourly_scenario`: no
@@ -34,6 +34,8 @@ from simulations.erlang_a import erlang_a
 from simulations.params import Scenario
 
 SAMPLES = 400  # handling times drawn per stream for the offered load (a fixed seed)
+#: the lag as a share of the handling time: 1, the offered load (0 would be SIPP)
+LAG = 1.0
 
 
 @dataclass
@@ -104,8 +106,9 @@ class Queue:
         return float(top)
 
 
-def live_queue(sc: Scenario, lag: bool = True) -> Queue:
-    """The phone and counter queue of `sc`, per hour, lagged or not."""
+def live_queue(sc: Scenario, lag: float = LAG) -> Queue:
+    """The phone and counter queue of `sc`, per hour, lagged by `lag` of the handling
+    time (0: the hour's own arrivals, SIPP; 1: the offered load)."""
     rates = sc.rates()
     streams = sc.arrivals.stream
     live = [j for j, s in enumerate(streams) if sc.is_live(s.channel)]
@@ -120,12 +123,13 @@ def live_queue(sc: Scenario, lag: bool = True) -> Queue:
         if ch.patience is not None:
             theta += w / total / (ch.patience.expected * 60)
             callback += w / total * ch.callback_share
-    eff = _offered(sc, rates, live) * 3600 / aht if lag else rates[:, live].sum(axis=1)
+    eff = _offered(sc, rates, live, lag) * 3600 / aht if lag else rates[:, live].sum(axis=1)
     return Queue(eff, aht, 1 / theta if theta > 0 else None, callback)
 
 
-def _offered(sc: Scenario, rates: np.ndarray, live: list[int]) -> np.ndarray:
-    """Mean offered load (Erlangs) in each hour: E[Λ(t) − Λ(t − S)] over 12 points an hour."""
+def _offered(sc: Scenario, rates: np.ndarray, live: list[int], lag: float) -> np.ndarray:
+    """Mean offered load (Erlangs) in each hour, E[Λ(t) − Λ(t − S)] over 12 points an
+    hour; with `lag` < 1, E[Λ(t) − Λ(t − lag·S)] / lag (the same mean, a shorter lag)."""
     hours = rates.shape[0]
     edges = np.arange(hours + 1, dtype=float)  # in hours
     points = (np.arange(hours)[:, None] + (np.arange(12) + 0.5)[None, :] / 12).ravel()
@@ -134,12 +138,12 @@ def _offered(sc: Scenario, rates: np.ndarray, live: list[int]) -> np.ndarray:
     for j in live:
         cum = np.concatenate(([0.0], np.cumsum(rates[:, j])))
         s = sc.category(sc.arrivals.stream[j].category).handle.draw(rng, SAMPLES) / 60
-        before = np.clip(points[:, None] - s[None, :], 0, None)  # nobody arrives before 0
+        before = np.clip(points[:, None] - lag * s[None, :], 0, None)  # none before 0
         load += np.interp(points, edges, cum) - np.interp(before, edges, cum).mean(axis=1)
-    return load.reshape(hours, 12).mean(axis=1)
+    return load.reshape(hours, 12).mean(axis=1) / lag
 
 
-def analytic(sc: Scenario, lag: bool = True) -> tuple[Queue, list[int]]:
+def analytic(sc: Scenario, lag: float = LAG) -> tuple[Queue, list[int]]:
     tg = sc.targets
     q = live_queue(sc, lag)
     return q, [q.needed(h, tg.answer_within_s, tg.service_level)
