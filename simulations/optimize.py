@@ -151,8 +151,6 @@ class Search:
         self.sim_seconds = 0.0  # spent in candidate evaluations (for the estimate)
         self.progress_to = progress or (lambda _msg: None)
         self.cache: dict[str, Verdict] = {}
-        self.phase = "start"
-        self.techs_first = False
         self.order = list(range(replications))  # every candidate runs these, in this order
         self.left = 0  # candidates still to try in this pass, when known
 
@@ -226,7 +224,6 @@ def _pool(workers: int | None, scheduler: Any) -> Iterator[Executor | None]:
 
 
 METHODS = ("erlang-a", "erlang-c")
-PLANS = 4  # shift plans tried against the simulation before the climb takes over
 
 
 def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
@@ -249,7 +246,7 @@ def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
         search = Search(sc, replications, seed, pool, scheduler, progress)
         techs = _techs_of(sc)
         if method == "erlang-a":
-            start, req = requirement_start(search, techs)
+            start, req = requirement_start(search)
             requirement = req.as_dict()
         else:
             start = erlang_start(sc)
@@ -277,44 +274,24 @@ def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
         requirement=requirement, replications=search.replications)
 
 
-def requirement_start(search: Search, techs: TechRoster, lag: float = 1.0
-                      ) -> tuple[AgentRoster, Any]:
+def requirement_start(search: Search, lag: float = 1.0) -> tuple[AgentRoster, Any]:
     """Erlang A per hour (lagged), corrected by simulation, then the cheapest shifts that
-    meet the level by day, re-planned until the simulation agrees (technicians added
-    where theirs fail, as the climb would)."""
+    meet the level by day (the climb then adds where the simulation still finds it short:
+    one agent where it is worst is a surer step than re-planning the week)."""
     from simulations.cover import cover
-    from simulations.staffing import analytic, correct, goals, predicted, quantile
+    from simulations.staffing import analytic, correct, goals
 
-    sc, tg = search.sc, search.sc.targets
+    sc = search.sc
     queue, need = analytic(sc, lag)
     search.progress(f"Erlang A{' (lagged)' if lag else ''}: {sum(need)} agent-hours on the "
                     "queue; simulating the hours")
     req = correct(sc, queue, need, search.run, max(search.R // 2, 5),
                   progress=search.progress)
     answered, spans, level = goals(sc, queue, req)
-    levels = [level] * len(spans)
-    z = quantile(sc)
-    agents: AgentRoster = []
-    for attempt in range(1, PLANS + 1):
-        goal = [(span, math.ceil(1000 * lv * float(queue.rates[span].sum())))
-                for span, lv in zip(spans, levels, strict=True)]
-        agents = cover(sc, req.need, answered=answered, goal=goal)
-        v = search.evaluate(agents, techs, full=True)
-        search.progress(f"plan {attempt}: {sum(map(sum, agents))} agent-shifts, "
-                        f"{'good' if v.good else 'short: ' + ', '.join(v.broken)}")
-        if any(_is_tech_target(k) for k in v.broken):
-            _add_technician(sc, v, techs)  # the climb's rule, while the agents settle
-        # the agents' plan is done when the level fails no more replications than allowed
-        if v.broken["service_level"] <= search.allowed or attempt == PLANS:
-            break
-        for d, span in enumerate(spans):  # move each span's level by its shortfall
-            key = "service_level" if tg.sl_scope == "horizon" else f"day{d + 1}_service_level"
-            got = [r.metrics[key] for r in v.results if r.metrics.get(key) == r.metrics.get(key)]
-            if len(got) < 2:
-                continue
-            short = tg.service_level + z * float(np.std(got, ddof=1)) - float(np.mean(got))
-            now = predicted(answered, sc, agents, span, queue)
-            levels[d] = min(max(now + short, levels[d]), 0.999)  # only up: it settles
+    goal = [(span, math.ceil(1000 * level * float(queue.rates[span].sum()))) for span in spans]
+    agents = cover(sc, req.need, answered=answered, goal=goal)
+    search.progress(f"shifts: {sum(map(sum, agents))} agent-shifts meet the level "
+                    f"{level:.3f} by {sc.targets.sl_scope}")
     return agents, req
 
 
@@ -384,9 +361,7 @@ def _add_technician(sc: Scenario, v: Verdict, techs: TechRoster) -> bool:
 
 def _moves(search: Search, agents: AgentRoster, techs: TechRoster
            ) -> list[tuple[str, Callable[[], None], Callable[[], None]]]:
-    """Every single removal, the most comfortable first (highest service level); with
-    `techs_first`, technicians before agents (the agents' removals are then tried with
-    the technicians they will keep)."""
+    """Every single removal, the most comfortable first (highest service level)."""
     sc = search.sc
     v = search.evaluate(agents, techs)
     sl: dict[tuple[int, int], list[float]] = {}
@@ -413,8 +388,6 @@ def _moves(search: Search, agents: AgentRoster, techs: TechRoster
                 def tup(k: int = k, j: int = j) -> None:
                     techs[k][j] = [n + 1 for n in techs[k][j]]
                 moves.append((f"technician {skill.name} {shift.name} (every day)", tdown, tup))
-    if search.techs_first:
-        moves.sort(key=lambda m: not m[0].startswith("technician"))
     return moves
 
 
