@@ -50,12 +50,35 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
 
 
 @router.get("/tickets")
-def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
+def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: str | None = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
-    rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
-                                mine=mine, limit=limit, actor=staff.name)
-    return JSONResponse(rows)
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                 q: str | None = None, unit: str | None = None, owner: str | None = None,
+                 household: str | None = None, phone: str | None = None,
+                 category: str | None = None,
+                 received_from: Annotated[str | None, Query(alias="from")] = None,
+                 received_to: Annotated[str | None, Query(alias="to")] = None,
+                 cursor: str | None = None) -> JSONResponse:
+    """Open tickets (as before); with any search parameter, every ticket matching them all,
+    newest recorded first, a page at a time: the next page's cursor is in `X-Next-Cursor`
+    and a `Link: <…>; rel="next"` header."""
+    searching = any(v is not None for v in (q, unit, owner, household, phone, category,
+                                            received_from, received_to, cursor))
+    if not searching or overdue or at_risk or mine:
+        rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
+                                    mine=mine, limit=limit, actor=staff.name)
+        return JSONResponse(rows)
+    from core import search
+
+    page = search.search(desk, q=q, unit=unit, owner=owner, household=household, phone=phone,
+                         state=state, category=category, received_from=received_from,
+                         received_to=received_to, cursor=cursor, limit=limit,
+                         actor=staff.name)
+    headers = {}
+    if page["next"]:
+        nxt = request.url.include_query_params(cursor=page["next"])
+        headers = {"X-Next-Cursor": page["next"], "Link": f'<{nxt}>; rel="next"'}
+    return JSONResponse(page["tickets"], headers=headers)
 
 
 @router.get("/tickets/{number}")
@@ -117,3 +140,44 @@ def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]
     numbers = tickets.handover(desk, body.from_staff, body.to, note=body.note,
                                actor=staff.name, at=body.at)
     return {"handed_over": numbers}
+
+
+@router.post("/tickets/{number}/attachments", status_code=201,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}}
+                 for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")}}})
+async def add_attachment(number: str, request: Request, desk: DeskDep, staff: StaffDep,
+                         name: str | None = None, note: str | None = None) -> dict[str, Any]:
+    """A photo or file on the ticket: the raw bytes as the body, `?name=` its file name
+    (default `attachment.<type>`).
+
+    JPEG, PNG, WebP or PDF up to `[service] attachment_limit` bytes (413 beyond); photos
+    are stored without their metadata (EXIF)."""
+    from core import attachments
+
+    data = await request.body()
+    return await asyncio.to_thread(attachments.attach, desk, number, name, data, note=note,
+                                   actor=staff.name)
+
+
+@router.get("/tickets/{number}/attachments")
+def list_attachments(number: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    """The ticket's photos and files (for roles that see customers' personal data)."""
+    from core import attachments
+
+    return attachments.listing(desk, number, actor=staff.name)
+
+
+@router.get("/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def get_attachment(attachment_id: int, desk: DeskDep, staff: StaffDep) -> Response:
+    """The bytes, checked against their SHA-256; served so no browser runs them."""
+    from urllib.parse import quote
+
+    from core import attachments
+
+    view, data = attachments.fetch(desk, attachment_id, actor=staff.name)
+    return Response(data, media_type=view["type"], headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(view['name'])}",
+        "ETag": f'"{view["sha256"]}"', "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})
