@@ -100,3 +100,22 @@ def test_unknown_method_is_a_domain_error(sample):
     with pytest.raises(DomainError) as exc:
         optimize(sample, 2, workers=1, method="erlang-b")
     assert exc.value.field == "method"
+
+
+@pytest.mark.slow
+def test_the_lagged_start_needs_fewer_corrections():
+    """The bench's sinusoid (a week, 60 calls/h ± 80 %, 30-minute calls): the first round
+    of hourly corrections is smaller from the lagged offered load than from plain SIPP."""
+    from simulations.run import iter_replications
+    from simulations.staffing import correct, sinusoid
+
+    sc = sinusoid(aht_min=30, per_hour=60, amplitude=0.8, patience_min=10, days=7)
+
+    def simulate(s, n):
+        return list(iter_replications(s, range(n), 1, workers=2))
+
+    first = {}
+    for lag in (1.0, 0.0):
+        q, need = analytic(sc, lag)
+        first[lag] = correct(sc, q, need, simulate, 8, max_rounds=1).corrections
+    assert first[1.0] < first[0.0], first
