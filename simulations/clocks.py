@@ -13,6 +13,7 @@ moves the simulated deadlines as it moves the real ones), unless a caller hands 
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,13 +21,15 @@ from core.kit import Config, Duration, Policy, add_business_seconds, deadline, p
 
 #: the site's policy function per configuration (by content: a scenario unpickled in a
 #: worker brings an equal but new Config, and building the plugin manager costs more than
-#: a replication of the sample week)
-_POLICIES: dict[str, Policy] = {}
+#: a replication of the sample week) and plugin selection (the environment's, as
+#: `core.plugins.shared_plugin_manager` keys it)
+_POLICIES: dict[tuple[str | None, ...], Policy] = {}
+_PLUGIN_ENV = ("PROPDESK_LOAD_PLUGINS", "PROPDESK_PLUGINS_DIR", "PROPDESK_TRACE_HOOKS")
 
 
 def site_policy(config: Config) -> Policy:
     """The hook-aware SLA policy of this configuration's site (cached per process)."""
-    key = config.model_dump_json()
+    key = (config.model_dump_json(), *(os.environ.get(name) for name in _PLUGIN_ENV))
     cached = _POLICIES.get(key)
     if cached is None:
         cached = _POLICIES[key] = policy_function(config)
