@@ -151,7 +151,9 @@ class Search:
         self.sim_seconds = 0.0  # spent in candidate evaluations (for the estimate)
         self.progress_to = progress or (lambda _msg: None)
         self.cache: dict[str, Verdict] = {}
-        self.order = list(range(replications))  # every candidate runs these, in this order
+        # every candidate runs these replications, hardest first for what it changes
+        self.orders = {"agent": list(range(replications)),
+                       "technician": list(range(replications))}
         self.left = 0  # candidates still to try in this pass, when known
 
     def progress(self, msg: str) -> None:
@@ -170,7 +172,8 @@ class Search:
         self.replications += len(out)
         return out
 
-    def evaluate(self, agents: AgentRoster, techs: TechRoster, full: bool = False) -> Verdict:
+    def evaluate(self, agents: AgentRoster, techs: TechRoster, full: bool = False,
+                 focus: str = "agent") -> Verdict:
         key = repr((agents, techs, full))
         whole = repr((agents, techs, True))  # a full verdict answers any question
         if whole in self.cache:
@@ -181,7 +184,8 @@ class Search:
         began = time.perf_counter()
         sc = self.sc.with_roster(agents, techs)
         failures, results, broken = 0, [], Counter()
-        for result in iter_replications(sc, self.order, self.seed, executor=self.executor,
+        for result in iter_replications(sc, self.orders[focus], self.seed,
+                                         executor=self.executor,
                                          scheduler=self.scheduler):
             results.append(result)
             bad = [k for k, ok in staffed_targets(result).items() if not ok]
@@ -193,16 +197,34 @@ class Search:
                           failures, broken, results)
         if len(results) == self.R:  # the hardest replications first next time: a
             # neighbour that fails, fails there, and is dropped after few replications
-            self.order = [r.rep for r in sorted(results, key=_hardness)]
+            for kind in self.orders:
+                self.orders[kind] = [r.rep for r in sorted(
+                    results, key=lambda r, kind=kind: _hardness(self.sc, r, kind))]
         self.cache[key] = verdict
         self.replications += len(results)
         self.sim_seconds += time.perf_counter() - began
         return verdict
 
 
-def _hardness(result: ReplicationResult) -> tuple[bool, float]:
-    ok = all(staffed_targets(result).values())
-    return ok, result.metrics.get("min_day_service_level", 1.0)
+def _hardness(sc: Scenario, result: ReplicationResult, kind: str) -> float:
+    """How close a replication came to failing what an agent (or a technician) changes:
+    the least margin over the targets of that kind (negative: failed)."""
+    tg = sc.targets
+    margins = []
+    for key, _ok in staffed_targets(result).items():
+        if _is_tech_target(key) != (kind == "technician"):
+            continue
+        if key == "service_level":
+            value = result.metrics.get("min_day_service_level" if tg.sl_scope == "day"
+                                       else "service_level", math.nan)
+            margins.append(value - tg.service_level)
+        elif key == "abandon_rate" and tg.max_abandon is not None:
+            margins.append(tg.max_abandon - result.metrics.get(key, math.nan))
+        else:
+            need = tg.followup_attainment if key == "followup" else tg.deadline_attainment
+            margins.append(result.metrics.get(key, math.nan) - need)
+    margins = [m for m in margins if m == m]
+    return min(margins, default=math.inf)
 
 
 def _weekday_of(sc: Scenario, day: int) -> int:
@@ -414,9 +436,10 @@ def _descend(search: Search, agents: AgentRoster, techs: TechRoster) -> None:
         moves = _moves(search, agents, techs)
         for i, (what, down, up) in enumerate(moves):
             search.left = len(moves) - i
+            focus = what.partition(" ")[0]
             while _can_remove(search.sc, what, agents, techs):  # the same cell again
                 down()          # while it holds: one pass instead of one per removal
-                if search.evaluate(agents, techs).good:
+                if search.evaluate(agents, techs, focus=focus).good:
                     changed = True
                     search.progress(f"descend: removed {what}")
                     continue
@@ -431,7 +454,7 @@ def _prove(search: Search, agents: AgentRoster, techs: TechRoster) -> list[Remov
     out = []
     for what, down, up in _moves(search, agents, techs):
         down()
-        v = search.evaluate(agents, techs)
+        v = search.evaluate(agents, techs, focus=what.partition(" ")[0])
         up()
         if v.good:  # cannot happen after _descend; kept honest if it ever does
             out.append(Removal(what, "none (not minimal)", 1.0))
