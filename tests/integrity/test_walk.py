@@ -57,7 +57,7 @@ READS = {
     "keys audit", "keys counts", "keys history", "keys list", "keys loans", "keys loss list",
     "keys show", "keys vacant list",
     "paid decision", "paid prices", "paid show", "paid statement",
-    "sim calibrate", "sim mmc", "sim optimize", "sim run",  # computed, nothing stored
+    "sim calibrate", "sim mmc", "sim optimize", "sim queue", "sim run",  # computed, nothing stored
     "train analyse", "train cases", "train case submissions", "train exam render", "train gift",
     "train practice",
     "train report teams",
