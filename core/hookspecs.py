@@ -147,9 +147,10 @@ def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
 def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> None:
     """A clock has used its at-risk share of time (default 80 %) and is not met.
 
-    `ticket`: the ticket (without its history). `clock`: name, round, policy, due_at,
-    at_risk_at. Fires once per clock, after commit,
-    when the deadline check (`propdesk sla check`, the watcher) first finds it.
+    `ticket`: the ticket (without its history). `clock`: name (reply, resolve,
+    communication, followup), round, policy, due_at, at_risk_at. Fires once per clock,
+    after commit, when the deadline check (`propdesk sla check`, the watcher) first finds
+    it (again after a calendar change lifted the warning: a `deadline_repriced` event).
 
     `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
     here opens a unit of its own.

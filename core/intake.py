@@ -303,8 +303,7 @@ def _ticket(desk: Desk, p: Prepared, staff: dict[str, Staff],
     met: list[str] = []
     if p.answer is not None:  # answered on the spot
         ticket.state, ticket.result = "resolved", p.answer
-        met = clocks.meet(ticket, "reply", p.received) + clocks.meet(ticket, "resolve",
-                                                                     p.received)
+        met = clocks.finished(desk, ticket, p.received)
     return p, ticket, met
 
 

@@ -37,7 +37,7 @@ from core.actions import (  # noqa: F401 - re-exported: the names callers knew h
 from core.actions import reopen as reopen_round
 from core.directory import departments, get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
-from core.labels import COMPLAINT_SEVERITIES
+from core.labels import COMPLAINT_SEVERITIES, CONTACT_METHODS
 from core.models import Staff, Ticket
 from core.views import event_view, ticket_view
 
@@ -83,14 +83,18 @@ def start(desk: Desk, number: str, *, actor: str | None = None,
 
 
 def contact(desk: Desk, number: str, note: str, *, actor: str | None = None,
-            at: str | datetime | None = None,
-            version: int | None = None) -> dict[str, Any]:
-    """A logged communication with the customer; the first one meets the reply clock."""
+            at: str | datetime | None = None, version: int | None = None,
+            method: str | None = None) -> dict[str, Any]:
+    """A logged communication with the customer; the first one meets the reply clock,
+    a later one the communication clock (`clocks.contacted`)."""
     required(note, "note")
+    how = CONTACT_METHODS.parse(method) if method not in (None, "") else None
 
     def body(a: Action) -> None:
-        a.record("contacted", {"note": note, "clocks_met": clocks.meet(a.ticket, "reply", a.at)})
-    return act(desk, number, "contact", actor, at, {"note": note}, body, version=version)
+        a.record("contacted", {"note": note, "method": how,
+                               "clocks_met": clocks.contacted(desk, a.ticket, a.at)})
+    return act(desk, number, "contact", actor, at, {"note": note, "method": how}, body,
+               version=version)
 
 
 def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
@@ -104,7 +108,7 @@ def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
             raise TransitionRefused("state", f"a {a.ticket.category} must be dispatched and "
                                     "started before it is resolved")
         a.ticket.state, a.ticket.result = "resolved", result
-        met = clocks.meet(a.ticket, "reply", a.at) + clocks.meet(a.ticket, "resolve", a.at)
+        met = clocks.finished(desk, a.ticket, a.at)
         a.record("resolved", {"result": result, "clocks_met": met})
     return act(desk, number, "resolve", actor, at, {"result": result}, body, version=version)
 
@@ -158,7 +162,7 @@ def withdraw(desk: Desk, number: str, reason: str, *, actor: str | None = None,
 
     def body(a: Action) -> None:
         t = a.ticket
-        met = clocks.meet(t, "reply", a.at) + clocks.meet(t, "resolve", a.at)  # heard, ended
+        met = clocks.finished(desk, t, a.at)  # heard, ended
         t.state, t.closed_at, t.result = "closed", a.at, f"withdrawn: {reason.strip()}"
         a.record("withdrawn", {"reason": reason.strip(), "clocks_met": met})
     return act(desk, number, "withdraw", actor, at, {"reason": reason}, body, version=version)

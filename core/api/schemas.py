@@ -42,6 +42,11 @@ class NoteIn(AtIn):
     note: str = Text
 
 
+class ContactIn(NoteIn):
+    method: str | None = Field(None, max_length=16, description="phone 电话, visit 上门, "
+                               "sms 短信, wechat 微信, letter 信函, email 邮件")
+
+
 class ResultIn(AtIn):
     result: str = Text
 

@@ -55,7 +55,9 @@ def new(ctx: Context, as_json: bool, **kw: Any) -> None:
     else:
         d = view["deadlines"]
         click.echo(f"{view['number']}: received — reply by {d['reply'] or '-'}, "
-                   f"resolve by {d['resolve'] or '-'}")
+                   f"resolve by {d['resolve'] or '-'}"
+                   + (f", owner told of progress by {d['communication']}"
+                      if d.get("communication") else ""))
 
 
 @ticket.command("show")
@@ -195,7 +197,9 @@ _action("dispatch", tickets.dispatch, "dispatched",
         click.option("--note"))
 _action("start", tickets.start, "started")
 _action("contact", tickets.contact, "contact logged",
-        click.option("--note", required=True, help="What was said to the customer."))
+        click.option("--note", required=True, help="What was said to the customer."),
+        click.option("--method", help="phone 电话, visit 上门, sms 短信, wechat 微信, "
+                     "letter 信函, email 邮件."))
 _action("resolve", tickets.resolve, "resolved",
         click.option("--result", required=True, help="What was done."))
 _action("report", tickets.report, "reported back",

@@ -57,7 +57,7 @@ READS = {
     "keys audit", "keys counts", "keys history", "keys list", "keys loans", "keys loss list",
     "keys show", "keys vacant list",
     "paid decision", "paid prices", "paid show", "paid statement",
-    "sim calibrate", "sim mmc", "sim optimize", "sim run",  # computed, nothing stored
+    "sim calibrate", "sim mmc", "sim optimize", "sim queue", "sim run",  # computed, nothing stored
     "train analyse", "train cases", "train case submissions", "train exam render", "train gift",
     "train practice",
     "train report teams",
@@ -109,6 +109,7 @@ SAMPLES: dict[str, list[str]] = {
     "followup record": ["{resolved}", "--satisfaction", "5"],
     "followup rain": ["2026-11-20"], "followup plan": [],
     "capa update": ["CAPA-2026-0001", "--cause", "走查"], "capa show": ["CAPA-2026-0001"],
+    "calendar apply": ["--at", "2026-11-20 09:00"],
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
     "token revoke": ["1"], "webhook remove": ["1"], "notify test": ["wecom", "--to", "王芳"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
