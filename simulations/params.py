@@ -213,11 +213,21 @@ class AgentsSection(_Strict):
     shift: list[Shift] = Field(default_factory=list)
     min_staff: int = Field(1, ge=0)
     max_staff: int = Field(80, ge=1)
+    #: agents per [day from the start][shift], e.g. a named rota's head counts (`sim rota`);
+    #: days past its end (the drain) fall back to the shifts' weekly `staff`
+    by_day: list[list[int]] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> AgentsSection:
         if (self.fixed is None) == (not self.shift):
             raise ValueError("give either fixed or at least one [[agents.shift]]")
+        return self
+
+    @model_validator(mode="after")
+    def _by_day(self) -> AgentsSection:
+        for row in self.by_day or []:
+            if len(row) != len(self.shift) or min(row, default=0) < 0:
+                raise ValueError("by_day: each day needs one non-negative number per shift")
         return self
 
 
