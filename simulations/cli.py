@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -232,26 +233,55 @@ def mmc_cmd(arrivals_per_hour: float, aht_min: float, agents: int, days: int,
               help="Read received_at,channel,category[,severity] rows instead.")
 @click.option("--until", help="End of the window (ISO 8601; default now).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Site configuration (its time zone places the hours).")
+              help="Site configuration (its time zone places the hours, its calendar the "
+                   "holidays and 调休 days).")
+@click.option("--weeks", type=int, default=0, show_default=True,
+              help="Forecast this many weeks on the site calendar (0: one typical week).")
+@click.option("--start", "start_day", metavar="DATE",
+              help="First forecast day (default: the Monday after the window).")
 @click.pass_context
 def calibrate_cmd(ctx: click.Context, months: int, db_url: str | None, csv_path: str | None,
-                  until: str | None, config_path: str | None) -> None:
-    """Print a scenario whose arrivals are the last N months' tickets, by hour of week."""
-    from core import kit
-    from simulations.calibrate import calibrate, records_from_csv, to_toml, window
+                  until: str | None, config_path: str | None, weeks: int,
+                  start_day: str | None) -> None:
+    """Print a scenario whose arrivals are the last N months' tickets, by hour of week;
+    with --weeks, forecast by day kind (workday, weekend, holiday, 调休) on the calendar."""
+    from datetime import date, timedelta
 
-    config = kit.load_config(config_path or _root_config(ctx))
+    from core import kit
+    from simulations.calibrate import calibrate, forecast, records_from_csv, to_toml, window
+
+    path = config_path or _root_config(ctx)
+    config = kit.load_config(path)
     end = kit.parse_time(until, config.tz, "until") if until else None
+    if not 0 <= weeks <= 52:
+        raise DomainError("weeks", f"must be between 0 and 52, got {weeks}")
     since, stop = window(months, end)
     if csv_path:
         records: Iterable[Any] = records_from_csv(csv_path, config.tz)
     else:  # the core reads its own store and hands back plain figures
         records = kit.arrival_history(kit.Desk.open(db_url, config=config), since, stop)
-    profile = calibrate(records, since, stop, config.tz)
+    calendar = config.working_calendar  # the service's: holidays, 调休, site overrides
+    profile = calibrate(records, since, stop, config.tz, calendar)
     if not profile.records:
         raise DomainError("months", f"no tickets received between {since:%Y-%m-%d} and "
                           f"{stop:%Y-%m-%d}")
-    click.echo(to_toml(profile), nl=False)
+    rates, first = None, None
+    warnings = list(profile.warnings)
+    if weeks:
+        if start_day:
+            try:
+                first = date.fromisoformat(start_day)
+            except ValueError:
+                raise DomainError("start", f"not a date: {start_day!r}") from None
+        else:
+            last = stop.astimezone(config.tz).date()
+            first = last + timedelta(days=7 - last.weekday())
+        rates, more = forecast(profile, first, weeks * 7, calendar)
+        warnings += more
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(to_toml(profile, forecast=rates, start=first,
+                       config=str(Path(path).resolve()) if path and weeks else None), nl=False)
 
 
 def _root_config(ctx: click.Context) -> str | None:
@@ -286,8 +316,6 @@ def rota_cmd(ctx: click.Context, scenario: str | None, month: str, staff_path: s
              fit: bool, seed: int | None, workers: int | None, scheduler: str | None,
              config_path: str | None, out_dir: str | None, as_json: bool) -> None:
     """A named rota for a month under Chinese labour rules 排班表 (OR-Tools CP-SAT)."""
-    from pathlib import Path
-
     from core import kit
     from simulations import rota as R
     from simulations import rota_out as O
