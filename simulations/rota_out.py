@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from core.errors import DomainError
 from core.fonts import configure_matplotlib
 from simulations.optimize import staffed_targets
 from simulations.params import Scenario
@@ -150,12 +151,28 @@ def chart(rota: Rota) -> Figure:
 
 def rota_scenario(sc: Scenario, rota: Rota) -> Scenario:
     """`sc` over the rota's month, staffed day by day as the rota assigns."""
-    p = rota.problem
-    data = sc.model_dump()
-    data["scenario"]["start"] = p.days[0].day
-    data["scenario"]["days"] = len(p.days)
+    data = month_data(sc, rota.problem.days[0].day, len(rota.problem.days))
     data["agents"]["by_day"] = rota.staffing()
     return Scenario.model_validate(data)
+
+
+def month_data(sc: Scenario, first: date, days: int) -> dict[str, Any]:
+    """`sc` as a mapping moved to `days` days from `first`; a dated `forecast` (from
+    `sim calibrate --weeks`) is cut to those days, and must cover them."""
+    data = sc.model_dump()
+    data["scenario"].update(start=first, days=days)
+    offset = (first - sc.scenario.start).days * 24
+    for i, stream in enumerate(data["arrivals"]["stream"]):
+        rates = stream.get("forecast")
+        if rates is None:
+            continue
+        if offset < 0 or offset + days * 24 > len(rates):
+            last = sc.scenario.start + timedelta(hours=len(rates) - 1)
+            raise DomainError(f"arrivals.stream[{i}].forecast",
+                              f"covers {sc.scenario.start} – {last}, not {first} and the "
+                              f"{days} days after")
+        stream["forecast"] = rates[offset:offset + days * 24]
+    return data
 
 
 def month_verdict(results: list[ReplicationResult], share: float) -> tuple[bool, float]:
@@ -177,8 +194,7 @@ def fit_need(sc: Scenario, rota_problem: Problem, replications: int, seed: int |
     need = [list(row) for row in rota_problem.need]
     first = rota_problem.days[0].day
     seed = sc.scenario.seed if seed is None else seed
-    data = sc.model_dump()
-    data["scenario"].update(start=first, days=len(need))
+    data = month_data(sc, first, len(need))
     for k in range(rounds + 1):
         data["agents"]["by_day"] = need
         month = Scenario.model_validate(data)

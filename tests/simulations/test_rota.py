@@ -240,3 +240,25 @@ def test_month_meets_the_targets_in_simulation(tmp_path):
         for shift in sc.agents.shift:
             assert need[d.isoformat(), shift.name] >= shift.staff_by_day()[d.weekday()]
     assert sum(need.values()) == 363 + out["agents_added_by_simulation"]
+
+
+def test_a_forecast_scenario_is_cut_to_the_month():
+    """A scenario from `sim calibrate --weeks` runs the rota's month on its own dates."""
+    from core.errors import DomainError
+
+    sc = sample_scenario()
+    data = sc.model_dump()
+    start = date(2026, 9, 28)
+    hours = 6 * 7 * 24
+    for j, stream in enumerate(data["arrivals"]["stream"]):
+        stream.update(per_week=None, forecast=[j + h / hours for h in range(hours)])
+    data["scenario"].update(start=start, days=42)
+    forecast_sc = type(sc).model_validate(data)
+    rota = solve(plan(forecast_sc, 2026, 10, STAFF))
+    month = rota_scenario(forecast_sc, rota)
+    offset = 3 * 24  # 1 October is three days after the start
+    assert month.rates()[0, 1] == pytest.approx(1 + offset / hours)
+    assert month.rates().shape[0] == 31 * 24
+    with pytest.raises(DomainError) as err:
+        rota_scenario(forecast_sc, solve(plan(forecast_sc, 2026, 11, STAFF)))
+    assert err.value.field == "arrivals.stream[0].forecast"
