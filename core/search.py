@@ -198,8 +198,8 @@ def search(desk: Desk, *, q: str | None = None, unit: str | None = None,
         if end:
             conds.append(Ticket.received_at < datetime.combine(end + timedelta(days=1), time(),
                                                                 tz))
-        found = (_with_words(s, words, conds, below, limit) if words
-                 else _without_words(s, conds, below, limit))
+        found = (_with_words(s, words, conds, below, limit, by_unit=units is not None)
+                 if words else _without_words(s, conds, below, limit))
         more = len(found) > limit
         found = found[:limit]
         tickets = {t.id: t for t in s.scalars(
@@ -236,8 +236,18 @@ def _without_words(s: Session, conds: list[ColumnElement[bool]], below: int | No
 
 
 def _with_words(s: Session, words: list[str], conds: list[ColumnElement[bool]],
-                below: int | None, limit: int) -> list[int]:
-    """Walk the index newest first in batches, keeping the ids that pass the filters."""
+                below: int | None, limit: int, by_unit: bool) -> list[int]:
+    """Ids matching the words and the filters, newest first (at most limit + 1).
+
+    With a unit filter the few tickets of those units are read newest first and each is
+    looked up in the index (a key-range probe); otherwise the index is walked newest first
+    in growing batches and each batch filtered, so a common word with a rare filter costs
+    about one pass over that word's matches, not one probe per batch."""
+    if by_unit:
+        query = select(Ticket.id).where(*conds).order_by(Ticket.id.desc())
+        if below is not None:
+            query = query.where(Ticket.id < below)
+        return _probe(s, words, list(s.scalars(query)), limit)
     out: list[int] = []
     batch = max(4 * (limit + 1), 64)
     while len(out) <= limit:
@@ -245,15 +255,45 @@ def _with_words(s: Session, words: list[str], conds: list[ColumnElement[bool]],
         if not ids:
             break
         if conds:
-            keep = set(s.scalars(select(Ticket.id).where(Ticket.id.in_(ids), *conds)))
-            ids_kept = [i for i in ids if i in keep]
+            keep: set[int] = set()
+            for i in range(0, len(ids), 5000):  # under SQLite's bound-parameter limit
+                keep.update(s.scalars(select(Ticket.id).where(Ticket.id.in_(ids[i:i + 5000]),
+                                                              *conds)))
+            out.extend(i for i in ids if i in keep)
         else:
-            ids_kept = ids
-        out.extend(ids_kept)
+            out.extend(ids)
         below = ids[-1]
         if exhausted:
             break
+        batch = min(batch * 4, 50_000)
     return out[:limit + 1]
+
+
+def _probe(s: Session, words: list[str], candidates: list[int], limit: int) -> list[int]:
+    """The candidates (newest first) whose indexed texts contain every word."""
+    if not candidates:
+        return []
+    if s.get_bind().dialect.name == "postgresql":
+        conds, params = ["ticket_id = ANY(:ids)"], {"ids": candidates}
+        for single in (False, True):
+            q = textsearch.tsquery(words, single)
+            if q is not None:
+                col = "chars" if single else "terms"
+                conds.append(f"{col} @@ CAST(:{col} AS tsquery)")
+                params[col] = q
+        hits = set(s.scalars(text(f"SELECT ticket_id FROM ticket_terms WHERE "
+                                  f"{' AND '.join(conds)}"), params))
+        return [i for i in candidates if i in hits][:limit + 1]
+    match, out = textsearch.fts5_query(words), []
+    probe = text("SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH :m AND rowid BETWEEN :lo "
+                 "AND :hi LIMIT 1")
+    for tid in candidates:
+        if s.execute(probe, {"m": match, "lo": tid * SLOTS, "hi": tid * SLOTS + SLOTS - 1}
+                     ).first():
+            out.append(tid)
+            if len(out) > limit:
+                break
+    return out
 
 
 # -- a household's history ------------------------------------------------------------------
