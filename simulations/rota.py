@@ -206,7 +206,7 @@ def need_from_csv(path: str | Path, shifts: list[ShiftSpec], days: list[Day]) ->
             by["kind"].setdefault(DAY_KINDS[key.lower() if key.isascii() else key],
                                   {})[names[shift]] = staff
         else:
-            by["date"].setdefault(_date(key, where), {})[names[shift]] = staff
+            by["date"].setdefault(_date(key, "requirement", where), {})[names[shift]] = staff
     out = []
     for d in days:
         row = [0] * len(shifts)
@@ -291,19 +291,19 @@ def _person(i: int, row: Any, shifts: list[ShiftSpec], source: Path) -> Person:
 def _dates(text: str, where: str, source: Path) -> list[date]:
     """`2026-10-12` or a range `2026-10-12..2026-10-15` (both ends included)."""
     first, _, last = (t.strip() for t in text.partition(".."))
-    a = _date(first, f"{where} (in {source})")
-    b = _date(last, f"{where} (in {source})") if last else a
+    a = _date(first, where, f"in {source}")
+    b = _date(last, where, f"in {source}") if last else a
     if b < a:
         raise DomainError(where, f"range {text!r} ends before it starts (in {source})")
     return [a + timedelta(days=k) for k in range((b - a).days + 1)]
 
 
-def _date(text: str, where: str) -> date:
+def _date(text: str, field_: str, where: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        field_ = where.split(" ")[0].split(":")[0]
-        raise DomainError(field_, f"{where}: not a date, weekday or day kind: {text!r}") from None
+        raise DomainError(field_, f"not a date, weekday or day kind: {text!r} ({where})"
+                          ) from None
 
 
 def _csv_rows(p: Path, required: set[str], what: str) -> Any:
