@@ -43,6 +43,8 @@ class Rules:
     max_hours_per_day: float = 8  # in any 24 hours from a shift's start
     max_hours_per_week: float = 44  # in any 7 days from a midnight
     max_overtime_hours_per_month: float = 36
+    #: the solver's budget per stage, in CP-SAT deterministic seconds (about seconds on an
+    #: idle machine; a busy one takes longer in wall time and gives the same answer)
     time_limit_s: float = 20
 
 
@@ -360,6 +362,7 @@ def solve(problem: Problem, seed: int = 1) -> Rota:
                       + short[d, s] == p.need[d][s])
     penalties = []
     holiday_shifts = []
+    deficits: list[Any] = []
     for i, q in enumerate(p.staff):
         mine = [(d, s, b, e) for d, s, b, e in inst if (i, d, s) in x]
         if not mine:
@@ -393,6 +396,9 @@ def solve(problem: Problem, seed: int = 1) -> Rota:
                             for d in p.days)
         m.add(sum(c * v for c, v in reg) <= 8 * 60 * (p.standard_days - working_leave))
         holiday_shifts.append(sum(v for _, v in hol))
+        # fairness: nobody far below their month's standard days while others are at it
+        deficits.append((p.standard_days - working_leave) - sum(
+            v for d, s, _, _ in mine for v in [x[i, d, s]] if p.days[d].kind != "holiday"))
         for d, s, _, _ in mine:
             if q.prefer_shift is not None and s != q.prefer_shift:
                 penalties.append(2 * x[i, d, s])
@@ -408,15 +414,29 @@ def solve(problem: Problem, seed: int = 1) -> Rota:
     most_holiday = m.new_int_var(0, n_days * n_shifts, "most_holiday")
     for h in holiday_shifts:
         m.add(most_holiday >= h)
-    m.minimize(100_000 * sum(short.values()) + 50 * most_holiday + sum(penalties))
+    most_deficit = m.new_int_var(-n_days, n_days, "most_deficit")
+    for deficit in deficits:
+        m.add(most_deficit >= deficit)
+    # two stages: coverage first (fast, and never traded for comfort), then, with the
+    # shortfall held at its best and the first answer as a hint, fairness and wishes
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = rules.time_limit_s
     solver.parameters.num_workers = 2
     solver.parameters.random_seed = seed
+    # deterministic time: about seconds on an idle machine, the same answer on a busy one
+    solver.parameters.max_deterministic_time = rules.time_limit_s
+    m.minimize(sum(short.values()))
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise DomainError("staff", f"no rota found in {rules.time_limit_s:g} s "
                           f"({solver.status_name(status)}): add staff or time")
+    m.add(sum(short.values()) <= int(solver.objective_value))
+    for v in x.values():
+        m.add_hint(v, solver.value(v))
+    m.minimize(50 * most_holiday + 20 * most_deficit + sum(penalties))
+    first_status = status
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise DomainError("staff", f"no rota kept the coverage found ({first_status})")
     out = []
     for (i, d, s), v in sorted(x.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         if solver.value(v):
@@ -428,7 +448,7 @@ def solve(problem: Problem, seed: int = 1) -> Rota:
     gaps = {(p.days[d].day, p.shifts[s].name): solver.value(v)
             for (d, s), v in short.items() if solver.value(v)}
     return Rota(problem, out, gaps, solver.status_name(status), time.perf_counter() - t0,
-                int(solver.objective_value) - 100_000 * sum(gaps.values()))
+                int(solver.objective_value))
 
 
 def plan(sc: Scenario, year: int, month: int, staff_path: str | Path,

@@ -22,13 +22,20 @@ from click.testing import CliRunner
 from core.config import Config
 from simulations.cli import sim
 from simulations.params import SAMPLE, sample_scenario
-from simulations.rota import plan, solve
+from simulations.rota import Rota, Rules, plan, solve
 from simulations.rota_out import rota_scenario, write_csv, write_xlsx
 from simulations.run import replicate
 
 TZ = ZoneInfo("Asia/Shanghai")
 STAFF = Path(SAMPLE).with_name("staff.toml")
 H = timedelta(hours=1)
+
+
+def quick(problem):
+    """The problem with a short time limit: coverage comes first and fast; the rules hold
+    for any answer, optimal or not, which is what these tests check."""
+    problem.rules = Rules(time_limit_s=6)
+    return problem
 
 
 def _expand(items: list[str]) -> set[date]:
@@ -127,12 +134,16 @@ def _need(problem) -> dict[tuple[str, str], int]:
             if problem.need[k][j]}
 
 
-def test_october_rota_of_the_sample_estate_is_legal(tmp_path):
+@pytest.fixture(scope="module")
+def october() -> Rota:
+    """The sample estate's October (one solve, shared: CP-SAT takes seconds)."""
+    return solve(quick(plan(sample_scenario(), 2026, 10, STAFF)))
+
+
+def test_october_rota_of_the_sample_estate_is_legal(tmp_path, october):
     """National Day month: holidays, 调休 Saturday 10-10, leave, preferences."""
-    sc = sample_scenario()
-    problem = plan(sc, 2026, 10, STAFF)
+    rota, problem = october, october.problem
     assert problem.standard_days == 18  # 22 weekdays − 5 holiday weekdays + 调休 10-10
-    rota = solve(problem)
     assert rota.shortfall == {}
     path = write_csv(rota, tmp_path / "rota.csv")
     assert violations(path, STAFF, 2026, 10, _need(problem)) == []
@@ -170,12 +181,13 @@ def test_the_checker_catches_broken_rules(tmp_path):
         assert words in found, words
 
 
-def test_the_model_runs_a_rota_day_by_day():
+def test_the_model_runs_a_rota_day_by_day(october):
     sc = sample_scenario()
-    problem = plan(sc, 2026, 10, STAFF)
-    problem.need[3] = [9, 1, 4]  # 4 October: a day unlike any weekday
-    month = rota_scenario(sc, solve(problem))
-    assert month.scenario.days == 31 and month.agents.by_day[3] == [9, 1, 4]
+    month = rota_scenario(sc, october)
+    assert month.scenario.days == 31 and month.agents.by_day == october.staffing()
+    data = month.model_dump()
+    data["agents"]["by_day"][3] = [9, 1, 4]  # 4 October: a day unlike any weekday
+    month = type(month).model_validate(data)
     result = replicate(month, 0, tickets=False)
     staffed = {(j, day): staff for j, day, _b, staff, _sl in result.shifts}
     assert [staffed[j, 3] for j in range(3)] == [9, 1, 4]
@@ -242,7 +254,7 @@ def test_month_meets_the_targets_in_simulation(tmp_path):
     assert sum(need.values()) == 363 + out["agents_added_by_simulation"]
 
 
-def test_a_forecast_scenario_is_cut_to_the_month():
+def test_a_forecast_scenario_is_cut_to_the_month(october):
     """A scenario from `sim calibrate --weeks` runs the rota's month on its own dates."""
     from core.errors import DomainError
 
@@ -254,11 +266,11 @@ def test_a_forecast_scenario_is_cut_to_the_month():
         stream.update(per_week=None, forecast=[j + h / hours for h in range(hours)])
     data["scenario"].update(start=start, days=42)
     forecast_sc = type(sc).model_validate(data)
-    rota = solve(plan(forecast_sc, 2026, 10, STAFF))
-    month = rota_scenario(forecast_sc, rota)
+    month = rota_scenario(forecast_sc, october)
     offset = 3 * 24  # 1 October is three days after the start
     assert month.rates()[0, 1] == pytest.approx(1 + offset / hours)
     assert month.rates().shape[0] == 31 * 24
     with pytest.raises(DomainError) as err:
-        rota_scenario(forecast_sc, solve(plan(forecast_sc, 2026, 11, STAFF)))
+        november = plan(forecast_sc, 2026, 11, STAFF)
+        rota_scenario(forecast_sc, Rota(november, [], {}, "not solved", 0.0, 0))
     assert err.value.field == "arrivals.stream[0].forecast"
