@@ -414,7 +414,7 @@ def sweep_cmd(scenarios: tuple[str, ...], demand: str | None, replications: int,
               seed: int | None, workers: int | None, scheduler: str | None,
               as_json: bool) -> None:
     """Many scenarios × replications at once, here or on a Dask cluster 批量模拟."""
-    from simulations.studies import sweep, with_demand
+    from simulations.studies import connect, sweep, with_demand
 
     _positive("replications", replications)
     _positive("workers", workers)
@@ -435,9 +435,14 @@ def sweep_cmd(scenarios: tuple[str, ...], demand: str | None, replications: int,
             if f != 1:
                 study[f"{key} ×{f:g}"] = with_demand(sc, f)
     total = replications * len(study)
-    with _progress(total, f"{len(study)} scenarios × {replications}", as_json) as tick:
-        results = sweep(study, replications, seed, workers, scheduler,
-                        progress=lambda _k, _r: tick())
+    client = connect(scheduler) if scheduler else None  # before the bar: errors in one line
+    try:
+        with _progress(total, f"{len(study)} scenarios × {replications}", as_json) as tick:
+            results = sweep(study, replications, seed, workers, client,
+                            progress=lambda _k, _r: tick())
+    finally:
+        if client is not None:
+            client.close()
     if as_json:
         _json(_clean({k: v.as_dict() for k, v in results.items()}))
         return

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import DomainError
 from simulations.erlang import agents_needed, erlang_c
 from simulations.mmc import simulate_mmc
 from simulations.params import Scenario
@@ -113,14 +114,26 @@ def _cells(scenarios: dict[str, Scenario], n: int,
             for key, sc in scenarios.items() for rep in range(n)]
 
 
+def connect(address: str) -> Any:
+    """A `distributed.Client` on `address`, or one line saying why not."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DomainError("scheduler", f"cannot reach the Dask scheduler {address}: "
+                          f"{why}") from None
+
+
 def _results(cells: list[tuple[str, Scenario, int, int]], workers: int | None,
              scheduler: Any) -> Iterator[tuple[str, ReplicationResult]]:
     """(scenario key, result) as replications finish, wherever they run."""
     if scheduler is not None:
-        from distributed import Client, as_completed
+        from distributed import as_completed
 
         own = isinstance(scheduler, str)
-        client = Client(scheduler, timeout="30s") if own else scheduler
+        client = connect(scheduler) if own else scheduler
         try:
             # one task per scenario × replication: the scheduler spreads them on every worker
             futures = {client.submit(replicate, sc, rep, s, pure=False): key

@@ -139,3 +139,12 @@ def _toml(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_line():
+    res = CliRunner().invoke(sim, ["sweep", "-n", "1", "--scheduler",
+                                   f"tcp://127.0.0.1:{_free_port()}"])
+    assert res.exit_code == 2
+    assert res.output.startswith("error: scheduler: cannot reach the Dask scheduler tcp://")
+    assert "Traceback" not in res.output and res.output.count("\n") == 1
