@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -49,6 +50,14 @@ class SiteSection(_Strict):
     timezone: str = "Asia/Shanghai"
     open_of_business: time = time(8, 30)
     close_of_business: time = time(18, 0)
+
+    @field_validator("close_of_business")
+    @classmethod
+    def _after_opening(cls, value: time, info: ValidationInfo) -> time:
+        opens = info.data.get("open_of_business")
+        if opens is not None and opens >= value:
+            raise ValueError(f"{value:%H:%M} is not after open_of_business ({opens:%H:%M})")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -105,11 +114,18 @@ class FollowupSection(_Strict):
     always: list[str] = Field(default_factory=lambda: [
         "repair.urgent", "repair.water_leak", "repair.important"])
     #: how long after resolution (complaints: after closing) the follow-up is due
+    #: "default": information other than complaints and repairs, a week after handling
+    #: (物业服务回访: 问题处理后一周内回访)
     within: dict[str, str] = Field(default_factory=lambda: {
-        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "10wd"})
-    #: complaints: a tracked first call after intake, e.g. "24h"; off by default because the
-    #: complaint reply clock (2 h / 1 working day) already asks for that call sooner
-    first_call: str | None = None
+        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "7d"})
+    #: complaints: a tracked first call after intake (前台接单后 24 小时回访); "" turns it off
+    first_call: str | None = "24h"
+    #: special-service agreements: follow-ups due this long after the middle and after the
+    #: end of the agreement (特约服务协议实施中期及结束后); "" turns them off
+    agreement: str | None = "1wd"
+    #: a "dissatisfied" survey answer: followed up in person by the responsible
+    #: professional within this time (客户问卷调查不满意项 100% 上门回访); "" turns it off
+    survey: str | None = "5wd"
     urgent: str = "24h"                # emergency repairs (急修)
     after_rain: str = "1wd"            # leak repairs: after the first rainy day
     second: str = "60d"                # major engineering repairs: a second follow-up
@@ -126,7 +142,13 @@ class FollowupSection(_Strict):
         return value
 
     _durations = field_validator("within", "first_call", "urgent", "after_rain", "second",
-                                 "after_redo", "retry_after")(_check_durations)
+                                 "after_redo", "retry_after", "agreement",
+                                 "survey")(_check_durations)
+
+    @field_validator("first_call", "agreement", "survey", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        return None if value in ("", "none", "off", False) else value
 
     def rate_for(self, category: str, keys: list[str]) -> tuple[str, float]:
         """The rate that applies: an `always` key, then the category's rate, then default."""
@@ -214,6 +236,13 @@ class ServiceSection(_Strict):
     token_cache_seconds: float = Field(5, ge=0, le=300)
     #: most intake requests written in one transaction (`core.intake_queue`)
     intake_batch: int = Field(64, ge=1, le=1000)
+    #: an API token expires this many days after it is made (`token create --expires`
+    #: overrides it for one token); 0: tokens do not expire
+    token_days: float = Field(90, ge=0, le=3650)
+    #: `/health` is 503 when the database's disk has less room than this (bytes)
+    min_free_bytes: int = Field(100 * 1024 * 1024, ge=0)
+    #: receivers posted to at once, each in its own lane (a slow one delays only itself)
+    webhook_lanes: int = Field(16, ge=1, le=256)
     #: largest photo or file on a ticket (bytes); the upload route's body limit
     attachment_limit: int = Field(10 * 1024 * 1024, ge=1024)
     #: the attachment store (default: attachments/ beside a SQLite file)
@@ -291,6 +320,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = tomllib.loads(found.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError("config", f"{found}: no such file") from exc
+    except UnicodeDecodeError as exc:  # e.g. saved as GBK by a Chinese Windows editor
+        raise ConfigError("config", f"{found}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                          f"at offset {exc.start}); save it as UTF-8") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ConfigError("config", f"{found}: cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{found}: not valid TOML ({exc})") from exc
     return parse_config(raw, source=str(found))

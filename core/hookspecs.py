@@ -186,9 +186,9 @@ def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any], desk: Any) 
     """A follow-up (回访) was put in the queue: a ticket was resolved and drawn, or closed.
 
     `ticket`: the ticket (without history). `task`: kind (standard, urgent, leak, second,
-    redo, first_call), status (open; or waiting for the ticket's closing or the first
-    rainy day), owner_role, assignee, method ("visit" when it must be in person), due_at,
-    reason, rate and draw. Fires after commit.
+    redo, first_call, agreement_mid, agreement_end, survey), status (open; or waiting for
+    the ticket's closing or the first rainy day), owner_role, assignee, method ("visit"
+    when it must be in person), due_at, reason, rate and draw. Fires after commit.
 
     `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
     here opens a unit of its own.

@@ -7,6 +7,7 @@ these rules.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -15,12 +16,17 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, NotFound
 from core.models import Staff, Ticket
+from core.textcheck import FREE_TEXT
 
 if TYPE_CHECKING:
     from core.desk import Desk
 
 DESK = frozenset({"frontdesk", "supervisor", "manager"})
 LEADS = frozenset({"supervisor", "manager"})
+#: who may own a ticket (首接人): the desk roles, who report back to the customer (SPEC §2)
+OWNER_ROLES = DESK
+#: the follow-up ladder: a follow-up is recorded by its owner's role or one above
+RANK = {"frontdesk": 0, "supervisor": 1, "manager": 2}
 #: roles that see owners' phone numbers in full; others see 138****5678
 PHONE_ROLES = frozenset({"frontdesk", "supervisor", "manager", "technician"})
 
@@ -63,6 +69,11 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
     role = staff.role
     if ticket is not None and action in WORKER_ACTIONS and _dispatched_to(staff, ticket):
         return
+    if ticket is not None and action == "resolve" and _answers_herself(staff, ticket):
+        return
+    if action == "followup" and data.get("task_assignee") is not None \
+            and data["task_assignee"] == staff.id:
+        return  # the professional a survey follow-up is assigned to
     if role not in ALWAYS.get(action, frozenset()):
         raise Forbidden("as", f"{staff.name} ({role}) may not {WHAT.get(action, action)}"
                         + (f" ticket {ticket.number}" if ticket else ""))
@@ -75,6 +86,37 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
         raise Forbidden("as", "only a supervisor or site manager changes a severity")
     if action == "handover" and role not in LEADS and data.get("from") != staff.name:
         raise Forbidden("as", "a front-desk agent hands over only their own tickets")
+    if action == "followup" and data.get("task_role"):
+        check_followup_rank(staff, data["task_role"], ticket.number)
+
+
+def check_followup_rank(staff: Staff | None, task_role: str, number: str) -> None:
+    """A follow-up is recorded by the role it is assigned to, or above (客户回访管理规定
+    §3.1: a major complaint's by the site manager); None is the operator."""
+    if staff is None:
+        return
+    need = RANK.get(task_role)
+    have = RANK.get(staff.role)
+    # a professional's follow-up (survey): the assignee (checked before) or a lead
+    ok = staff.role in LEADS if need is None else have is not None and have >= need
+    if not ok:
+        raise Forbidden("as", f"{staff.name} ({staff.role}) may not record the follow-up of "
+                        f"ticket {number}: it is the {task_role}'s (or a role above)")
+
+
+def check_owner(staff: Staff, field: str) -> None:
+    """A ticket's first-contact owner is a desk role (SPEC §2: the owner reports back)."""
+    if staff.role not in OWNER_ROLES:
+        raise DomainError(field, f"{staff.name} ({staff.role}) cannot own a ticket: the "
+                          "first-contact owner (首接人) is front desk, supervisor or manager")
+
+
+def _answers_herself(staff: Staff, ticket: Ticket) -> bool:
+    """SPEC §2: what the owner answers herself (after asking the supervisor, within 5
+    minutes) she resolves while the ticket is not dispatched; the service checks that its
+    category may be resolved without dispatch."""
+    return ticket.state == "received" and ticket.owner_id == staff.id \
+        and staff.role in OWNER_ROLES
 
 
 def resolve(s: Session, name: str | None) -> Staff | None:
@@ -133,12 +175,29 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
+#: a Chinese mobile number written into free text (a summary, a note)
+MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
+
+
+def mask_deep(value: Any, key: str = "") -> Any:
+    """`value` with every owner's phone masked, however deeply nested: fields named like
+    `phone`, and mobile numbers inside free-text fields (summary, note, result, ...)."""
+    if isinstance(value, dict):
+        return {k: mask_deep(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_deep(v, key) for v in value]
+    if isinstance(value, str) and value:
+        name = key.lower()
+        if "phone" in name:
+            return mask_phone(value)
+        if name in FREE_TEXT:
+            return MOBILE.sub(r"\1****\2", value)
+    return value
+
+
 def redact(view: dict[str, Any], role: str | None) -> dict[str, Any]:
-    """A ticket or unit view as a role may see it."""
+    """A ticket or unit view as a role may see it: phones masked, in every field and in
+    the history's notes too, for roles that do not see them."""
     if role is None or role in PHONE_ROLES:
         return view
-    out = dict(view)
-    for key in ("phone", "contact_phone"):
-        if out.get(key):
-            out[key] = mask_phone(out[key])
-    return out
+    return mask_deep(view)

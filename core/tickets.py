@@ -178,16 +178,27 @@ def escalate(desk: Desk, number: str, reason: str, *, actor: str | None = None,
 
 def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = None,
                severity: str | None = None, nature: str | None = None,
-               actor: str | None = None, at: str | datetime | None = None,
+               topic: str | None = None, actor: str | None = None,
+               at: str | datetime | None = None,
                version: int | None = None) -> dict[str, Any]:
-    """Change the classification; running clocks take the new policy from their start."""
+    """Change the classification; running clocks take the new policy from their start.
+
+    A ticket made important (a major complaint, a repair turned important complaint, public
+    safety) is notified to the supervisor or site manager exactly as at intake; a new topic
+    is matched again and the decision kept in the history."""
     required(reason, "reason")
-    if category is None and severity is None and nature is None:
-        raise DomainError("category", "give a new --category, --severity or --nature")
+    if category is None and severity is None and nature is None and topic is None:
+        raise DomainError("category", "give a new --category, --severity, --nature or --topic")
+    if topic is not None:
+        required(topic, "topic")
+        if len(topic.strip()) > 64:
+            raise DomainError("topic", "at most 64 characters")
 
     def body(a: Action) -> None:
         t = a.ticket
-        before = {"category": t.category, "severity": t.severity, "nature": t.nature}
+        before = {"category": t.category, "severity": t.severity, "nature": t.nature,
+                  "topic": t.topic}
+        was = (t.nature, escalation_role(t))
         new = classify_fields(desk, category or t.category,
                               severity if severity is not None else t.severity,
                               nature, t.channel)
@@ -195,12 +206,38 @@ def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = N
                 and t.severity in COMPLAINT_SEVERITIES:
             new = classify_fields(desk, new["category"], None, nature, t.channel)
         t.category, t.severity, t.nature = new["category"], new["severity"], new["nature"]
+        matched = None
+        if topic is not None:
+            t.topic = topic.strip()
+            matched = _retopic(desk, a, t)
         changes = clocks.reprice(desk, t, fields_of(t))
         a.record("reclassified", {"reason": reason, "before": before,
-                                  "after": {k: new[k] for k in before}, "clocks": changes})
+                                  "after": {k: getattr(t, k) for k in before},
+                                  "clocks": changes, "topic_match": matched})
+        if t.nature == "important" and (was[0] != "important" or was[1] != escalation_role(t)):
+            a.record("notified", {"to": escalation_role(t), "why": "important information "
+                                  "(重要)", "reclassified": True})
     return act(desk, number, "reclassify", actor, at,
                 {"category": category, "severity": severity, "reason": reason}, body,
                 version=version)
+
+
+def _retopic(desk: Desk, a: Action, t: Ticket) -> dict[str, Any]:
+    """The new topic's match, and its row for the warning counts."""
+    from core.intake import topic_record
+    from core.models import TicketTopic
+    from core.topics import taxonomy
+
+    matched = topic_record(desk, t.topic, t.summary)
+    row = a.session.get(TicketTopic, t.id)
+    key = taxonomy(desk.config).key(t.topic, t.summary)
+    if row is None:
+        a.session.add(TicketTopic(ticket_id=t.id, topic=key, category=t.category,
+                                  unit_id=t.unit_id, location=(t.location or "")[:128] or None,
+                                  received_at=t.received_at))
+    else:
+        row.topic, row.category = key, t.category
+    return matched
 
 
 def pause(desk: Desk, number: str, reason: str, *, actor: str | None = None,
@@ -237,6 +274,7 @@ def handover(desk: Desk, from_staff: str, to_staff: str, *, note: str | None = N
         giver, taker = get_staff(s, from_staff, "from"), get_staff(s, to_staff, "to")
         if giver.id == taker.id:
             raise DomainError("to", "hand over to someone else")
+        permissions.check_owner(taker, "to")
         staff = actor_staff(s, actor)
         actor_name = staff.name if staff else giver.name
         permissions.check(staff, "handover", None, {"from": giver.name})

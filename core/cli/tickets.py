@@ -11,6 +11,7 @@ import click
 from core import queries, tickets
 from core.cli.context import Context
 from core.cli.output import echo_json, table, ticket_block, ticket_rows
+from core.cli.params import LIMIT
 from core.labels import STATES
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -75,7 +76,7 @@ def show(ctx: Context, number: str, as_json: bool) -> None:
 @click.option("--overdue", is_flag=True, help="Past a deadline, not done.")
 @click.option("--at-risk", is_flag=True, help="Most of the time used, not yet overdue.")
 @click.option("--mine", is_flag=True, help="Owned by or assigned to --as.")
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: bool,
@@ -102,7 +103,7 @@ def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: b
 @click.option("--from", "received_from", metavar="DATE", help="Received on or after (YYYY-MM-DD).")
 @click.option("--to", "received_to", metavar="DATE", help="Received on or before (YYYY-MM-DD).")
 @click.option("--cursor", help="The next page: the cursor the previous page printed.")
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=int)  # the service checks it
 @JSON
 @pass_ctx
 def search_(ctx: Context, words: tuple[str, ...], as_json: bool, **kw: Any) -> None:
@@ -208,6 +209,8 @@ _action("reopen", tickets.reopen, "reopened", click.option("--reason", required=
 _action("escalate", tickets.escalate, "escalated", click.option("--reason", required=True))
 _action("reclassify", tickets.reclassify, "reclassified",
         click.option("--category"), click.option("--severity"), click.option("--nature"),
+        click.option("--topic", help="A new topic; matched again, the match kept in the "
+                     "history."),
         click.option("--reason", required=True))
 _action("pause", tickets.pause, "clocks paused",
         click.option("--reason", required=True, help="e.g. waiting for the customer."))
@@ -233,18 +236,20 @@ def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at:
 
 @ticket.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch", default=5000, show_default=True, type=int)
+@click.option("--batch", default=5000, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
-    """Import a site's existing ledger (CSV): every row checked first, then all or nothing."""
+    """Import a site's existing ledger (CSV): every row checked first, then all or nothing;
+    rows imported before (same number, or same content) are skipped."""
     from core.ledger import import_csv
     with ctx.desk.write():
         result = import_csv(ctx.desk, file, batch=batch, by=ctx.actor, actor=ctx.actor)
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"imported {result['imported']} tickets from {file}")
+        click.echo(f"imported {result['imported']} tickets from {file}; skipped "
+                   f"{result['skipped']} already imported")
 
 
 
