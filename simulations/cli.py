@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -247,28 +248,227 @@ sim.add_command(queue_cmd, "mmc")  # the name before Erlang A joined; documented
               help="Read received_at,channel,category[,severity] rows instead.")
 @click.option("--until", help="End of the window (ISO 8601; default now).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Site configuration (its time zone places the hours).")
+              help="Site configuration (its time zone places the hours, its calendar the "
+                   "holidays and 调休 days).")
+@click.option("--weeks", type=int, default=0, show_default=True,
+              help="Forecast this many weeks on the site calendar (0: one typical week).")
+@click.option("--start", "start_day", metavar="DATE",
+              help="First forecast day (default: the Monday after the window).")
 @click.pass_context
 def calibrate_cmd(ctx: click.Context, months: int, db_url: str | None, csv_path: str | None,
-                  until: str | None, config_path: str | None) -> None:
-    """Print a scenario whose arrivals are the last N months' tickets, by hour of week."""
-    from core import kit
-    from simulations.calibrate import calibrate, records_from_csv, to_toml, window
+                  until: str | None, config_path: str | None, weeks: int,
+                  start_day: str | None) -> None:
+    """Print a scenario whose arrivals are the last N months' tickets, by hour of week;
+    with --weeks, forecast by day kind (workday, weekend, holiday, 调休) on the calendar."""
+    from datetime import date, timedelta
 
-    config = kit.load_config(config_path or _root_config(ctx))
+    from core import kit
+    from simulations.calibrate import calibrate, forecast, records_from_csv, to_toml, window
+
+    path = config_path or _root_config(ctx)
+    config = kit.load_config(path)
     end = kit.parse_time(until, config.tz, "until") if until else None
+    if not 0 <= weeks <= 52:
+        raise DomainError("weeks", f"must be between 0 and 52, got {weeks}")
     since, stop = window(months, end)
     if csv_path:
         records: Iterable[Any] = records_from_csv(csv_path, config.tz)
     else:  # the core reads its own store and hands back plain figures
         records = kit.arrival_history(kit.Desk.open(db_url, config=config), since, stop)
-    profile = calibrate(records, since, stop, config.tz)
+    calendar = config.working_calendar  # the service's: holidays, 调休, site overrides
+    profile = calibrate(records, since, stop, config.tz, calendar)
     if not profile.records:
         raise DomainError("months", f"no tickets received between {since:%Y-%m-%d} and "
                           f"{stop:%Y-%m-%d}")
-    click.echo(to_toml(profile), nl=False)
+    rates, first = None, None
+    warnings = list(profile.warnings)
+    if weeks:
+        if start_day:
+            try:
+                first = date.fromisoformat(start_day)
+            except ValueError:
+                raise DomainError("start", f"not a date: {start_day!r}") from None
+        else:
+            last = stop.astimezone(config.tz).date()
+            first = last + timedelta(days=7 - last.weekday())
+        rates, more = forecast(profile, first, weeks * 7, calendar)
+        warnings += more
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
+    click.echo(to_toml(profile, forecast=rates, start=first,
+                       config=str(Path(path).resolve()) if path and weeks else None), nl=False)
 
 
 def _root_config(ctx: click.Context) -> str | None:
     """`propdesk --config` when the group runs inside `propdesk`."""
     return getattr(ctx.find_root().obj, "config_path", None)
+
+
+@sim.command("rota")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to staff.")
+@click.option("--staff", "staff_path", required=True, type=click.Path(dir_okay=False),
+              help="Staff, preferences and leave (TOML or CSV; see the README).")
+@click.option("--requirement", type=click.Path(dir_okay=False),
+              help="Head counts: CSV day,shift,staff (default: the scenario's roster).")
+@click.option("--optimize", "use_optimizer", is_flag=True,
+              help="Take the head counts from `sim optimize` first.")
+@click.option("-n", "--replications", default=10, show_default=True, type=int,
+              help="Replications of the month in simulation (0: do not simulate).")
+@click.option("--fit/--no-fit", default=True, show_default=True,
+              help="Add agents where the month misses a target before naming anyone.")
+@click.option("--seed", type=int)
+@click.option("--workers", type=int)
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Site configuration whose calendar applies (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write rota.csv, rota.xlsx and rota.png to this folder.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def rota_cmd(ctx: click.Context, scenario: str | None, month: str, staff_path: str,
+             requirement: str | None, use_optimizer: bool, replications: int,
+             fit: bool, seed: int | None, workers: int | None, scheduler: str | None,
+             config_path: str | None, out_dir: str | None, as_json: bool) -> None:
+    """A named rota for a month under Chinese labour rules 排班表 (OR-Tools CP-SAT)."""
+    from core import kit
+    from simulations import rota as R
+    from simulations import rota_out as O
+    from simulations.run import iter_replications
+
+    if replications < 0:
+        raise DomainError("replications", f"must not be negative, got {replications}")
+    _positive("workers", workers)
+    sc = _scenario(scenario)
+    year, mon = R.parse_month(month)
+    path = config_path or _root_config(ctx)
+    config = kit.load_config(path) if path else None
+    console = Console(stderr=True)
+    quiet = as_json
+    agents = None
+    if use_optimizer and not requirement:
+        from simulations.optimize import optimize
+
+        with console.status("optimizing head counts…") if not quiet else _null():
+            agents = optimize(sc, max(replications, 1), seed, workers, scheduler).agents
+    problem = R.plan(sc, year, mon, staff_path, requirement, agents, config)
+    added = 0
+    if replications and fit:
+        before = sum(map(sum, problem.need))
+        with console.status("checking the month in simulation…") if not quiet else _null() \
+                as status:
+            problem.need, _rounds = O.fit_need(
+                sc, problem, replications, seed, workers, scheduler,
+                progress=(lambda m: status.update(m)) if status else None)
+        added = sum(map(sum, problem.need)) - before
+    with console.status("assigning names (CP-SAT)…") if not quiet else _null():
+        rota = R.solve(problem)
+    check: dict[str, Any] | None = None
+    if replications:
+        month_sc = O.rota_scenario(sc, rota)
+        base = sc.scenario.seed if seed is None else seed
+        results = list(iter_replications(month_sc, range(replications), base, workers,
+                                         scheduler))
+        good, met = O.month_verdict(results, sc.targets.replication_share)
+        check = {"replications": replications, "targets_met_share": met, "good": good}
+    written = []
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = [str(O.write_csv(rota, out / "rota.csv")),
+                   str(O.write_xlsx(rota, out / "rota.xlsx"))]
+        fig = O.chart(rota)
+        fig.savefig(out / "rota.png", dpi=110)
+        written.append(str(out / "rota.png"))
+    people = rota.by_person()
+    if as_json:
+        _json({"month": f"{year}-{mon:02d}", "status": rota.status,
+               "seconds": rota.seconds, "agents_added_by_simulation": added,
+               "standard_days": problem.standard_days,
+               "assignments": O.rows(rota), "people": people,
+               "shortfall": [{"date": d.isoformat(), "shift": s, "missing": n}
+                             for (d, s), n in sorted(rota.shortfall.items())],
+               "simulation": check, "files": written})
+        return
+    table = Table(title=f"排班 rota {year}-{mon:02d} — {len(rota.assignments)} shifts, "
+                        f"{len(problem.staff)} staff ({rota.status}, {rota.seconds:.1f} s)")
+    for col in ("姓名 name", "班次 shifts", "工时 hours", "标准 standard", "节假日加班 holiday OT"):
+        table.add_column(col, justify="right")
+    for name, v in people.items():
+        table.add_row(name, f"{v['shifts']:.0f}", f"{v['hours']:.0f}",
+                      f"{v['standard_hours']:.0f}", f"{v['holiday_overtime_hours']:.0f}")
+    Console().print(table)
+    if added:
+        click.echo(f"the month needed {added} more agent-shift(s) than the weekly roster "
+                   "to meet the targets every day in simulation")
+    for (d, s), n in sorted(rota.shortfall.items()):
+        click.echo(f"缺口 shortfall: {d} {s}: {n} agent(s) short — no legal assignment")
+    if check is not None:
+        click.echo(f"simulated month: all staffable targets met in {check['targets_met_share']:.0%}"
+                   f" of {replications} replications (needed: {sc.targets.replication_share:.0%})")
+    for w in written:
+        click.echo(f"wrote {w}", err=True)
+
+
+@contextmanager
+def _null() -> Iterator[None]:
+    yield None
+
+
+@sim.command("sweep")
+@click.argument("scenarios", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--demand", metavar="F1,F2,…",
+              help="Also run each scenario with its arrivals × these factors (0.9,1.1).")
+@click.option("-n", "--replications", default=10, show_default=True, type=int)
+@click.option("--seed", type=int, help="One base seed for all (default: each scenario's).")
+@click.option("--workers", type=int, help="Local processes (default: up to 2).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask cluster, e.g. tcp://host:8786 (`dask scheduler`).")
+@click.option("--json", "as_json", is_flag=True)
+def sweep_cmd(scenarios: tuple[str, ...], demand: str | None, replications: int,
+              seed: int | None, workers: int | None, scheduler: str | None,
+              as_json: bool) -> None:
+    """Many scenarios × replications at once, here or on a Dask cluster 批量模拟."""
+    from simulations.studies import connect, sweep, with_demand
+
+    _positive("replications", replications)
+    _positive("workers", workers)
+    factors: list[float] = []
+    for part in (demand or "").split(","):
+        if part.strip():
+            try:
+                factors.append(float(part))
+            except ValueError:
+                raise DomainError("demand", f"not a number: {part.strip()!r}") from None
+            _positive("demand", factors[-1])
+    study: dict[str, Scenario] = {}
+    for path in scenarios or (None,):
+        sc = _scenario(path)
+        key = path or "sample"
+        study[key] = sc
+        for f in factors:
+            if f != 1:
+                study[f"{key} ×{f:g}"] = with_demand(sc, f)
+    total = replications * len(study)
+    client = connect(scheduler) if scheduler else None  # before the bar: errors in one line
+    try:
+        with _progress(total, f"{len(study)} scenarios × {replications}", as_json) as tick:
+            results = sweep(study, replications, seed, workers, client,
+                            progress=lambda _k, _r: tick())
+    finally:
+        if client is not None:
+            client.close()
+    if as_json:
+        _json(_clean({k: v.as_dict() for k, v in results.items()}))
+        return
+    table = Table(title=f"{len(study)} scenarios × {replications} replications"
+                        + (f" on {scheduler}" if scheduler else ""))
+    for col in ("场景 scenario", "服务水平 SL", "最差一天 worst day", "放弃率 abandoned",
+                "坐席工时 agent-h", "全部达标 all met"):
+        table.add_column(col, justify="right")
+    for key, summary in results.items():
+        cells = [summary.estimate(m) for m in ("service_level", "min_day_service_level",
+                                               "abandon_rate", "agent_hours")]
+        table.add_row(key, *(f"{e.mean:.3f}" if e.mean < 10 else f"{e.mean:.0f}"
+                             for e in cells), f"{summary.all_met_share():.0%}")
+    Console().print(table)

@@ -179,7 +179,8 @@ class DeskModel:
         else:
             d = sc.duties
             self.agent_shifts = self._staff(self.desk, sc.agents.shift, d.handover_minutes * 60,
-                                            d.study_minutes * 60, d.study_after_minutes * 60)
+                                            d.study_minutes * 60, d.study_after_minutes * 60,
+                                            sc.agents.by_day)
         self.tech_shifts = [self._staff(pool, skill.shift, 0.0, 0.0, 0.0)
                             for pool, skill in zip(self.tech, sc.technicians.skill, strict=True)]
         self._next = 0
@@ -189,7 +190,8 @@ class DeskModel:
             Timeout(self.env, self._times[0]).callbacks.append(self._arrive)
 
     def _staff(self, pool: Pool, shifts: list[Shift], handover: float, study: float,
-               study_after: float) -> list[tuple[int, int, float, int]]:
+               study_after: float, by_day: list[list[int]] | None = None,
+               ) -> list[tuple[int, int, float, int]]:
         """Put every shift instance's servers on `pool`; returns (shift, day, start, n)."""
         start_weekday = self.sc.scenario.start.weekday()
         out = []
@@ -199,7 +201,8 @@ class DeskModel:
                 length = shift.length_min * 60.0
                 if begin + length + handover <= 0:
                     continue
-                staff = shift.staff_by_day()[(start_weekday + day) % 7]
+                staff = (by_day[day][j] if by_day and 0 <= day < len(by_day)
+                         else shift.staff_by_day()[(start_weekday + day) % 7])
                 out.append((j, day, begin, staff))
                 span = max(length - study_after - study, 0.0)
                 for i in range(staff):

@@ -77,6 +77,8 @@ class Stream(_Strict):
     skill: str | None = None
     per_week: float | None = Field(None, ge=0)
     per_hour: list[float] | None = None
+    #: mean arrivals in each hour from the scenario's start (`sim calibrate --weeks`)
+    forecast: list[float] | None = None
 
     @field_validator("channel")
     @classmethod
@@ -105,10 +107,18 @@ class Stream(_Strict):
             raise ValueError("needs 168 non-negative rates (Monday 00:00 first)")
         return value
 
+    @field_validator("forecast")
+    @classmethod
+    def _forecast(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and (not value or min(value) < 0):
+            raise ValueError("needs non-negative hourly rates from the start")
+        return value
+
     @model_validator(mode="after")
     def _one(self) -> Stream:
-        if (self.per_week is None) == (self.per_hour is None):
-            raise ValueError("give exactly one of per_week and per_hour")
+        given = [self.per_week, self.per_hour, self.forecast]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError("give exactly one of per_week, per_hour and forecast")
         return self
 
     @property
@@ -213,11 +223,21 @@ class AgentsSection(_Strict):
     shift: list[Shift] = Field(default_factory=list)
     min_staff: int = Field(1, ge=0)
     max_staff: int = Field(80, ge=1)
+    #: agents per [day from the start][shift], e.g. a named rota's head counts (`sim rota`);
+    #: days past its end (the drain) fall back to the shifts' weekly `staff`
+    by_day: list[list[int]] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> AgentsSection:
         if (self.fixed is None) == (not self.shift):
             raise ValueError("give either fixed or at least one [[agents.shift]]")
+        return self
+
+    @model_validator(mode="after")
+    def _by_day(self) -> AgentsSection:
+        for row in self.by_day or []:
+            if len(row) != len(self.shift) or min(row, default=0) < 0:
+                raise ValueError("by_day: each day needs one non-negative number per shift")
         return self
 
 
@@ -334,6 +354,11 @@ class Scenario(_Strict):
             if stream.skill is not None and stream.skill not in skills:
                 raise _FieldError(f"arrivals.stream[{i}].skill",
                                   f"unknown skill {stream.skill!r}; one of {sorted(skills)}")
+        for i, stream in enumerate(self.arrivals.stream):
+            if stream.forecast is not None and len(stream.forecast) < self.hours:
+                raise _FieldError(f"arrivals.stream[{i}].forecast",
+                                  f"has {len(stream.forecast)} hours; the run needs "
+                                  f"{self.hours} (scenario.days × 24)")
         if self.technicians.skill and sum(s.share for s in self.technicians.skill) <= 0:
             raise _FieldError("technicians.skill", "shares must not all be zero")
         if self.agents.min_staff > self.agents.max_staff:
@@ -376,7 +401,9 @@ class Scenario(_Strict):
         how = (first + np.arange(self.hours)) % 168
         out = np.empty((self.hours, len(a.stream)))
         for j, s in enumerate(a.stream):
-            if s.per_hour is not None:
+            if s.forecast is not None:
+                out[:, j] = np.asarray(s.forecast[:self.hours])
+            elif s.per_hour is not None:
                 out[:, j] = np.asarray(s.per_hour)[how]
             else:
                 out[:, j] = (s.per_week or 0.0) / 168 * week_shape[how]

@@ -7,14 +7,18 @@ without drawing anything.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from datetime import datetime, time
 from typing import Any
 
 import numpy as np
 
+from core.errors import DomainError
 from simulations.erlang import agents_needed, erlang_c
 from simulations.mmc import simulate_mmc
 from simulations.params import Scenario
-from simulations.run import RunSummary
+from simulations.results import ReplicationResult
+from simulations.run import RunSummary, _local_executor, replicate
 
 
 def sl_curve(arrivals_per_hour: float, aht_min: float, agents: list[int], days: int,
@@ -89,3 +93,95 @@ def headline(summary: RunSummary) -> list[tuple[str, str, Any]]:
             ("回访按时 follow-ups on time", "followup")]
     return [(label, key, summary.estimate(key)) for label, key in rows
             if not math.isnan(summary.estimate(key).mean)]
+
+
+# ---- sweeps: many scenarios × replications, on this machine or a Dask cluster ----------
+
+
+def with_demand(sc: Scenario, factor: float, name: str | None = None) -> Scenario:
+    """`sc` with every stream's arrivals × `factor` over the whole run (a what-if)."""
+    data = sc.model_dump()
+    start = datetime.combine(sc.scenario.start, time(0))
+    data["surge"] = [*data["surge"], {"name": f"demand ×{factor:g}", "start": start,
+                                      "hours": float(sc.hours), "factor": factor}]
+    data["scenario"]["name"] = name or f"{sc.scenario.name} ×{factor:g}"
+    return Scenario.model_validate(data)
+
+
+def _cells(scenarios: dict[str, Scenario], n: int,
+           seed: int | None) -> list[tuple[str, Scenario, int, int]]:
+    return [(key, sc, rep, sc.scenario.seed if seed is None else seed)
+            for key, sc in scenarios.items() for rep in range(n)]
+
+
+def connect(address: str) -> Any:
+    """A `distributed.Client` on `address`, or one line saying why not."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DomainError("scheduler", f"cannot reach the Dask scheduler {address}: "
+                          f"{why}") from None
+
+
+def _results(cells: list[tuple[str, Scenario, int, int]], workers: int | None,
+             scheduler: Any) -> Iterator[tuple[str, ReplicationResult]]:
+    """(scenario key, result) as replications finish, wherever they run."""
+    if scheduler is not None:
+        from distributed import as_completed
+
+        own = isinstance(scheduler, str)
+        client = connect(scheduler) if own else scheduler
+        try:
+            # one task per scenario × replication: the scheduler spreads them on every worker
+            futures = {client.submit(replicate, sc, rep, s, pure=False): key
+                       for key, sc, rep, s in cells}
+            try:
+                for fut in as_completed(futures):
+                    yield futures[fut], fut.result()
+            finally:
+                client.cancel(list(futures))
+        finally:
+            if own:
+                client.close()
+        return
+    pool = _local_executor(workers) if len(cells) > 1 else None
+    if pool is None:
+        for key, sc, rep, s in cells:
+            yield key, replicate(sc, rep, s)
+        return
+    with pool:
+        local = {pool.submit(replicate, sc, rep, s): key for key, sc, rep, s in cells}
+        from concurrent.futures import as_completed as done
+
+        for fut in done(local):
+            yield local[fut], fut.result()
+
+
+def sweep(scenarios: dict[str, Scenario], n: int, seed: int | None = None,
+          workers: int | None = None, scheduler: Any = None,
+          progress: Callable[[str, ReplicationResult], None] | None = None,
+          ) -> dict[str, RunSummary]:
+    """`n` replications of every scenario, all submitted at once.
+
+    Replication r of a scenario uses seed (its own, or `seed`) and r wherever it runs, so
+    a cluster's answer is the same as this machine's. `scheduler`: a Dask address
+    (`tcp://host:8786`) or a `distributed.Client`; its workers must import `simulations`
+    (propdesk installed, or the same source on their PYTHONPATH)."""
+    if n < 1:
+        raise ValueError("n must be positive")
+    cells = _cells(scenarios, n, seed)
+    out: dict[str, list[ReplicationResult]] = {key: [] for key in scenarios}
+    for key, result in _results(cells, workers, scheduler):
+        out[key].append(result)
+        if progress is not None:
+            progress(key, result)
+    summaries = {}
+    for key, results in out.items():
+        results.sort(key=lambda r: r.rep)
+        sc = scenarios[key]
+        summaries[key] = RunSummary(sc.scenario.name,
+                                    sc.scenario.seed if seed is None else seed, results)
+    return summaries

@@ -58,6 +58,7 @@ READS = {
     "keys show", "keys vacant list",
     "paid decision", "paid prices", "paid show", "paid statement",
     "sim calibrate", "sim mmc", "sim optimize", "sim queue", "sim run",  # computed, nothing stored
+    "sim rota", "sim sweep",  # computed; files only with --out
     "train analyse", "train cases", "train case submissions", "train exam render", "train gift",
     "train practice",
     "train report teams",
@@ -126,6 +127,9 @@ SAMPLES: dict[str, list[str]] = {
     "events settings": ["retention_years", "1"],
     "train exam assemble": ["--seed", "1", "--count", "3", "--out", "{tmp}/exam2.json"],
     "sim optimize": ["-n", "1", "--workers", "1"], "sim run": ["-n", "1"],  # quick, same path
+    "sim sweep": ["-n", "1", "--workers", "1"],
+    "sim rota": ["--month", "2026-11", "-n", "0", "--staff",
+                 str(Path(__file__).parents[2] / "simulations" / "scenarios" / "staff.toml")],
     "paid quote": ["{paid}", "--item", "PS-01=1"], "paid decision": ["{paid}"],
     "paid pay": ["{job}", "--method", "wechat", "--receipt", "R9999"],
     "paid refund": ["{job}", "--amount", "1", "--reason", "走查", "--receipt", "R9999",

@@ -53,7 +53,10 @@ def test_calibrate_reads_the_ticket_store(site, db_url):
     res = CliRunner().invoke(sim, ["calibrate", "--db", db_url, "--months", "1",
                                    "--until", "2026-11-20T00:00"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("# calibrated from 3 tickets")
+    assert res.stdout.startswith("# calibrated from 3 tickets")
+    # 11 days of tickets in a month asked: one line says the rates cover the 11 days
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith(
+        "warning: only 1.6 weeks of tickets (from 2026-11-09) in the 4.3 weeks asked")
 
 
 def test_the_window_is_half_open(site):
