@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from core.desk import Desk
@@ -17,18 +18,24 @@ async def get_desk(request: Request) -> Desk:
     return request.app.state.desk
 
 
-async def current_staff(request: Request,
-                        authorization: Annotated[str | None, Header()] = None) -> Staff:
+#: the OpenAPI security scheme (`bearer`): /docs' Authorize button sends the header;
+#: the 401 for a missing one is ours (a JSON `Refusal`), not FastAPI's
+bearer = HTTPBearer(auto_error=False, bearerFormat="pd_...",
+                    description="An API token from `propdesk token create --staff NAME`.")
+
+
+async def current_staff(request: Request, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Staff:
     """The staff member behind `Authorization: Bearer TOKEN` (401 otherwise).
 
     A token checked moments ago is answered from memory (`core.tokens.authenticate`);
     only a database lookup leaves the event loop.
     """
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, detail={"field": "Authorization",
                                          "error": "send Authorization: Bearer TOKEN"},
                             headers={"WWW-Authenticate": "Bearer"})
-    desk, token = request.app.state.desk, authorization[7:].strip()
+    desk, token = request.app.state.desk, credentials.credentials.strip()
     staff = cached(desk, token) or await run_in_threadpool(authenticate, desk, token)
     if staff is None:
         raise HTTPException(401, detail={"field": "Authorization",

@@ -20,7 +20,9 @@ MEDIA = {"csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",
          "html": "text/html; charset=utf-8", "text": "text/plain; charset=utf-8"}
 
 
-@router.get("/reports/{kind}/{period}", response_model=None)
+@router.get("/reports/{kind}/{period}", response_model=None, responses={200: {"content": {
+    "application/json": {"schema": {"type": "object"}},
+    **{media.split(";")[0]: {"schema": {"type": "string"}} for media in MEDIA.values()}}}})
 def get_report(kind: str, period: str, desk: DeskDep, staff: StaffDep,
                format: Annotated[str, Query(pattern="^(json|csv|md|html|text)$")] = "json",
                ) -> dict[str, Any] | Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 Text = Field(min_length=1, max_length=2000)
@@ -96,3 +98,52 @@ class WebhookIn(Body):
     url: str = Field(min_length=8, max_length=512, pattern=r"^https?://")
     events: list[str] = Field(min_length=1, max_length=16)
     secret: str | None = Field(default=None, min_length=16, max_length=128)
+
+
+class Out(BaseModel):
+    """A response: the keys named are always there; more may be added (never removed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ClockOut(Out):
+    name: str
+    round: int
+    policy: str | None = None
+    started_at: str | None = None
+    due_at: str | None = None
+    met_at: str | None = None
+    breached_at: str | None = None
+    paused: bool | None = None
+
+
+class TicketOut(Out):
+    """A ticket as its caller may see it (`propdesk ticket show --json`): phones masked
+    for some roles; times ISO 8601 in site time; `events` on a single ticket."""
+
+    number: str
+    state: str
+    version: int
+    category: str
+    severity: str | None = None
+    nature: str | None = None
+    channel: str | None = None
+    topic: str | None = None
+    unit: str | None = None
+    contact_phone: str | None = None
+    summary: str
+    owner: str | None = None
+    assignee: str | None = None
+    department: str | None = None
+    received_at: str | None = None
+    closed_at: str | None = None
+    deadlines: dict[str, str | None] = {}
+    clocks: list[ClockOut] = []
+    events: list[dict[str, Any]] | None = None
+
+
+class HealthOut(Out):
+    """`status` ok or degraded; `problems` names each failing part and why."""
+
+    status: str
+    problems: dict[str, str]

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core import directory, queries, tokens
 from core.api.deps import DeskDep, StaffDep
-from core.api.schemas import Body, StaffIn, UnitIn
+from core.api.schemas import Body, HealthOut, StaffIn, UnitIn
 from core.desk import Desk
 from core.times import show, utcnow
 
@@ -23,7 +23,8 @@ class TokenIn(Body):
     label: str | None = None
 
 
-@router.get("/health", responses={503: {"description": "database or watcher down"}})
+@router.get("/health", response_model=HealthOut, responses={
+    503: {"model": HealthOut, "description": "database, disk or watcher down"}})
 async def health(desk: DeskDep, request: Request) -> JSONResponse:
     """For monitors and load balancers (no token): 200 when the database answers and the
     background loops have run lately, 503 naming what is wrong otherwise."""

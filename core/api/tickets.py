@@ -22,9 +22,12 @@ from core.api.schemas import (
     ResultIn,
     ResumeIn,
     TicketIn,
+    TicketOut,
 )
 
 router = APIRouter(tags=["tickets 工单"])
+#: the ticket's version, for `If-Match` on the next action
+ETAG = {"ETag": {"description": 'the ticket\'s version, e.g. "3"', "schema": {"type": "string"}}}
 
 
 def _out(view: dict[str, Any], response: Response | None = None,
@@ -34,7 +37,10 @@ def _out(view: dict[str, Any], response: Response | None = None,
     return JSONResponse(view, status_code=status, headers={"ETag": f'"{view["version"]}"'})
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, response_model=TicketOut, responses={
+    201: {"headers": ETAG},
+    200: {"model": TicketOut, "headers": ETAG,
+          "description": "A retry with the same Idempotency-Key: the ticket it made."}})
 async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key", max_length=128)] = None
@@ -49,7 +55,7 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
     return _out(view, status=200 if view.pop("replayed", False) else 201)
 
 
-@router.get("/tickets")
+@router.get("/tickets", response_model=list[TicketOut])
 def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
@@ -58,7 +64,7 @@ def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
     return JSONResponse(rows)
 
 
-@router.get("/tickets/{number}")
+@router.get("/tickets/{number}", response_model=TicketOut, responses={200: {"headers": ETAG}})
 def show_ticket(number: str, desk: DeskDep, staff: StaffDep,
                 response: Response) -> JSONResponse:
     """The same object as `propdesk ticket show --json` (phones masked for some roles)."""
@@ -85,7 +91,8 @@ def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
         route.__annotations__["body"] = model  # the real class, not a postponed string
     route.__doc__ = doc
     route.__name__ = f"ticket_{path}"
-    router.post(f"/tickets/{{number}}/{path}")(route)
+    router.post(f"/tickets/{{number}}/{path}", response_model=TicketOut,
+                responses={200: {"headers": ETAG}})(route)
 
 
 _action("dispatch", tickets.dispatch, DispatchIn, "Send to a staff member or a department.")
@@ -103,7 +110,8 @@ _action("pause", tickets.pause, ReasonIn, "Stop the clocks (e.g. waiting for the
 _action("resume", tickets.resume, ResumeIn, "Restart the clocks; deadlines move by the pause.")
 
 
-@router.post("/tickets/{number}/followups")
+@router.post("/tickets/{number}/followups", response_model=TicketOut,
+             responses={200: {"headers": ETAG}})
 def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDep,
                     response: Response) -> JSONResponse:
     """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""

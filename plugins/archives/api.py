@@ -87,7 +87,10 @@ def add_routes(router: APIRouter) -> None:
     def refuse(desk: DeskDep, staff: StaffDep, request_id: RequestId) -> dict[str, Any]:
         return access.decide(desk, request_id, approve=False, actor=staff.name)
 
-    @r.post("/requests/{request_id}/read")
+    @r.post("/requests/{request_id}/read", response_class=Response, responses={200: {
+        "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                            "format": "binary"}}},
+        "headers": {"X-Archive-Document": {"schema": {"type": "string"}}}}})
     def read(desk: DeskDep, staff: StaffDep, request_id: RequestId, body: ReadBody) -> Response:
         meta, data = access.read(desk, request_id, body.document, action=body.action,
                                  actor=staff.name)

@@ -97,7 +97,10 @@ class DamageIn(_In):
 def add_routes(router: APIRouter) -> None:
     r = APIRouter(prefix="/paid", tags=["paid services 有偿服务"])
 
-    @r.get("/prices", response_model=None)
+    @r.get("/prices", response_model=None, responses={200: {"content": {
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        "text/plain": {"schema": {"type": "string"}, "example": "| code | ..."},
+        "text/html": {"schema": {"type": "string"}}}}})
     def prices(desk: DeskDep, staff: StaffDep, format: str = "json"
                ) -> list[dict[str, Any]] | PlainTextResponse | HTMLResponse:
         if format == "md":
