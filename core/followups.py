@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core import actions, sampling, sla
 from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
-from core.errors import DomainError
+from core.errors import DomainError, TransitionRefused
 from core.labels import FOLLOWUP_METHODS
 from core.models import Followup, FollowupTask, RainyDay, Ticket
 from core.permissions import authorise
@@ -238,7 +238,7 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
         when, who = actions.when(desk, s, t, at), _actor_name(s, actor)
         live = [x for x in live_tasks(s, t) if x.status == "open"]
         if not live:
-            raise DomainError("number", f"no follow-up of {t.number} is open")
+            raise TransitionRefused("number", f"no follow-up of {t.number} is open")
         live.sort(key=lambda x: (x.kind == "first_call", x.due_at, x.id))
         task = live[0]
         task.attempts += 1

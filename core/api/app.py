@@ -58,7 +58,8 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     desk.pm.hook.register_routes(router=plugin_routes)
     app.include_router(plugin_routes)
     _errors(app)
-    contract.install(app)  # every status each route can answer, in /openapi.json
+    # every status each route can answer, and the site's categories, in /openapi.json
+    contract.install(app, {"category": desk.categories})
     return BodyLimit(app, desk.config.service.body_limit)  # type: ignore[return-value]
 
 

@@ -49,8 +49,9 @@ WHY = {
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def install(app: FastAPI) -> None:
-    """Make `app.openapi()` declare the shared refusals and the `Refusal` component."""
+def install(app: FastAPI, vocabularies: dict[str, Any]) -> None:
+    """Make `app.openapi()` declare the shared refusals and the `Refusal` component, and
+    list the site's own vocabularies (`vocabularies`: name → `Vocabulary`)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
             return app.openapi_schema
         document = generate()
         declare(document, app.routes)
+        _vocabularies(document, vocabularies)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -91,6 +93,8 @@ def declare(document: dict[str, Any], routes: list[BaseRoute]) -> None:
             operation = document["paths"].get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
+            for parameter in operation.get("parameters", ()):
+                _not_null(parameter)
             responses = operation.setdefault("responses", {})
             for status in sorted(statuses(route, method)):
                 declared = responses.setdefault(str(status), {"description": WHY[status]})
@@ -119,6 +123,34 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     # a literal path (`/keys/check`) is its own resource, though `/keys/{tag}` matches too
     exact = found.get(scope["path"])
     return sorted(exact if exact else set().union(*found.values()))
+
+
+def _not_null(parameter: dict[str, Any]) -> None:
+    """`str | None` in a header or query is the parameter's absence, never `null`."""
+    schema = parameter.get("schema", {})
+    kinds = schema.get("anyOf", ())
+    kept = [k for k in kinds if k.get("type") != "null"]
+    if len(kept) == 1 and len(kinds) == 2:
+        schema.pop("anyOf")
+        schema.update(kept[0])
+        if isinstance(schema.get("enum"), list):
+            schema["enum"] = [v for v in schema["enum"] if v is not None]
+
+
+def _vocabularies(node: Any, vocabularies: dict[str, Any]) -> None:
+    """Replace each `x-vocabulary` marker (`core.api.fields.vocabulary`) by its `enum`."""
+    from core.api.fields import spellings
+
+    if isinstance(node, dict):
+        name = node.pop("x-vocabulary", None)
+        if name is not None:
+            nullable = any(o.get("type") == "null" for o in node.get("anyOf", ()))
+            node["enum"] = spellings(vocabularies[name]) + ([None] if nullable else [])
+        for value in node.values():
+            _vocabularies(value, vocabularies)
+    elif isinstance(node, list):
+        for value in node:
+            _vocabularies(value, vocabularies)
 
 
 def _routes(routes: list[BaseRoute]) -> list[tuple[BaseRoute, Any]]:

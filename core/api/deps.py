@@ -48,7 +48,9 @@ DeskDep = Annotated[Desk, Depends(get_desk)]
 StaffDep = Annotated[Staff, Depends(current_staff)]
 
 
-async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(if_match: Annotated[str | None, Header(
+        alias="If-Match", pattern=r'^ *(\*|(W/)?"?[0-9]{1,9}"?) *$',
+        examples=['"3"'])] = None) -> int | None:
     """The ticket version a client last saw: `If-Match: "7"` (a stale one gets 409)."""
     if if_match is None or if_match.strip() == "*":
         return None

@@ -10,7 +10,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from core import directory, queries, tokens
+from core.api import fields
 from core.api.deps import DeskDep, StaffDep
+from core.api.fields import Month
 from core.api.schemas import Body, HealthOut, StaffIn, UnitIn
 from core.desk import Desk
 from core.times import show, utcnow
@@ -19,8 +21,8 @@ router = APIRouter(tags=["site 项目"])
 
 
 class TokenIn(Body):
-    staff: str
-    label: str | None = None
+    staff: str = fields.text(64)
+    label: str | None = fields.optional(64)
 
 
 @router.get("/health", response_model=HealthOut, responses={
@@ -78,7 +80,7 @@ def create_token(body: TokenIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any
 
 
 @router.get("/calendar/{month}")
-def calendar_month(month: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+def calendar_month(month: Month, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     """Each day of a month (YYYY-MM): working or not, and why."""
     return queries.calendar_month(desk, month, actor=staff.name)
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from core import followups, queries, tickets
 from core.api.deps import DeskDep, StaffDep, VersionDep
+from core.api.fields import Code, listed
 from core.api.schemas import (
     DispatchIn,
     FollowupIn,
@@ -24,6 +25,7 @@ from core.api.schemas import (
     TicketIn,
     TicketOut,
 )
+from core.labels import STATES
 
 router = APIRouter(tags=["tickets 工单"])
 #: the ticket's version, for `If-Match` on the next action
@@ -56,7 +58,8 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
 
 
 @router.get("/tickets", response_model=list[TicketOut])
-def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
+def list_tickets(desk: DeskDep, staff: StaffDep, state: Annotated[str | None, Query(
+                 json_schema_extra=listed(STATES, nullable=True))] = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
     rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
@@ -65,14 +68,14 @@ def list_tickets(desk: DeskDep, staff: StaffDep, state: str | None = None,
 
 
 @router.get("/tickets/{number}", response_model=TicketOut, responses={200: {"headers": ETAG}})
-def show_ticket(number: str, desk: DeskDep, staff: StaffDep,
+def show_ticket(number: Code, desk: DeskDep, staff: StaffDep,
                 response: Response) -> JSONResponse:
     """The same object as `propdesk ticket show --json` (phones masked for some roles)."""
     return _out(queries.show_ticket(desk, number, actor=staff.name), response)
 
 
 @router.get("/tickets/{number}/sla")
-def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+def explain_sla(number: Code, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """How each deadline was reached, day by day (`propdesk sla explain`)."""
     return queries.explain(desk, number, actor=staff.name)
 
@@ -80,11 +83,11 @@ def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
 def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
             doc: str) -> None:
     if model is None:
-        def route(number: str, desk: DeskDep, staff: StaffDep, response: Response,
+        def route(number: Code, desk: DeskDep, staff: StaffDep, response: Response,
                   version: VersionDep) -> JSONResponse:
             return _out(fn(desk, number, actor=staff.name, version=version), response)
     else:
-        def route(number: str, body: Any, desk: DeskDep, staff: StaffDep,
+        def route(number: Code, body: Any, desk: DeskDep, staff: StaffDep,
                   response: Response, version: VersionDep) -> JSONResponse:
             args = body.model_dump()
             return _out(fn(desk, number, actor=staff.name, version=version, **args), response)
@@ -112,7 +115,7 @@ _action("resume", tickets.resume, ResumeIn, "Restart the clocks; deadlines move 
 
 @router.post("/tickets/{number}/followups", response_model=TicketOut,
              responses={200: {"headers": ETAG}})
-def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDep,
+def record_followup(number: Code, body: FollowupIn, desk: DeskDep, staff: StaffDep,
                     response: Response) -> JSONResponse:
     """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""
     view = followups.record(desk, number, actor=staff.name, **body.model_dump())
