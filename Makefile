@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench lint setup clean
+.PHONY: run test test-fast bench lint setup clean notebooks
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# the port is checked first: a second `make run` stops with one line, having touched nothing;
+# the demo token is made once with the demo site and reused (.demo-token)
 run: $(STAMP)
-	test -f propdesk.db || $(BIN)/propdesk init --demo
+	@$(BIN)/propdesk serve --check
+	test -f propdesk.db || { $(BIN)/propdesk init --demo && rm -f .demo-token; }
 	$(BIN)/propdesk db upgrade
-	@echo "API token for the demo front desk (王芳): $$($(BIN)/propdesk token create --staff 王芳 2>/dev/null)"
+	@test -s .demo-token || $(BIN)/propdesk token create --staff 王芳 --label demo > .demo-token
+	@bash scripts/next-steps.sh
 	$(BIN)/propdesk serve
 
 test: $(STAMP)
@@ -37,8 +41,14 @@ bench: $(STAMP)
 	bash scripts/install-wrk.sh
 	$(BIN)/python -m bench
 
+# JupyterLab (the `notebooks` extra) on the managers' and trainers' notebooks
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab --no-browser --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
+	    simulations/notebooks training/notebooks
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) propdesk.db .pytest_cache .hypothesis
+	rm -rf $(VENV) propdesk.db .demo-token .pytest_cache .hypothesis

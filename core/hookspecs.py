@@ -277,3 +277,16 @@ def action_applied(action: Any, name: str, from_state: str, desk: Any) -> None:
     action (as in `validate_transition`). `from_state`: the state before it. Raising
     refuses the action; notifications go through `desk.notify(...)`.
     """
+
+
+@hookspec
+def unit_records(unit: dict[str, Any], session: Any, desk: Any) -> list[dict[str, Any]] | None:
+    """What a plugin keeps about one unit, for its household history (`propdesk unit
+    history`, `GET /units/{code}/history`): key loans, the archive file, registrations,
+    paid jobs. Every implementation's list is joined and sorted newest first.
+
+    `unit`: code, building, owner and phone (masked for readers who may not see it).
+    `session`: the read's session: query in it, write nothing. `desk`: the site's `Desk`.
+    Return a list of dicts, each with at least kind, at (ISO 8601), summary and source (the
+    plugin's name); phones under `phone` are masked for the reader; None or [] for nothing.
+    """

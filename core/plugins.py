@@ -27,7 +27,7 @@ log = logging.getLogger("propdesk.plugins")
 
 #: built-in behaviour, registered like any plugin: categories and the default SLA policy,
 #: the in-transaction reactions (warnings, CAPA, follow-ups), the webhook outbox
-DEFAULT_PLUGINS = ("core.builtin", "core.reactions", "core.webhooks")
+DEFAULT_PLUGINS = ("core.builtin", "core.reactions", "core.webhooks", "core.search")
 ENTRY_POINT_GROUP = "propdesk"
 
 

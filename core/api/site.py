@@ -58,6 +58,14 @@ def list_units(desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     return directory.list_units(desk, actor=staff.name)
 
 
+@router.get("/units/{code}/history")
+def unit_history(code: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    """A household's history: tickets, follow-ups, and what plugins keep about the unit."""
+    from core import search
+
+    return search.unit_history(desk, code, actor=staff.name)
+
+
 @router.post("/units", status_code=201)
 def add_unit(body: UnitIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     return directory.add_unit(desk, body.code, body.owner, body.phone, actor=staff.name)

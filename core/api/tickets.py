@@ -57,14 +57,39 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
     return _out(view, status=200 if view.pop("replayed", False) else 201)
 
 
-@router.get("/tickets", response_model=list[TicketOut])
-def list_tickets(desk: DeskDep, staff: StaffDep, state: Annotated[str | None, Query(
-                 json_schema_extra=listed(STATES, nullable=True))] = None,
+@router.get("/tickets", response_model=list[TicketOut], responses={200: {"headers": {
+    "X-Next-Cursor": {"description": "the next page's cursor", "schema": {"type": "string"}},
+    "Link": {"description": '<...>; rel="next"', "schema": {"type": "string"}}}}})
+def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annotated[
+                 str | None, Query(json_schema_extra=listed(STATES, nullable=True))] = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JSONResponse:
-    rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
-                                mine=mine, limit=limit, actor=staff.name)
-    return JSONResponse(rows)
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                 q: str | None = None, unit: str | None = None, owner: str | None = None,
+                 household: str | None = None, phone: str | None = None,
+                 category: str | None = None,
+                 received_from: Annotated[str | None, Query(alias="from")] = None,
+                 received_to: Annotated[str | None, Query(alias="to")] = None,
+                 cursor: str | None = None) -> JSONResponse:
+    """Open tickets (as before); with any search parameter, every ticket matching them all,
+    newest recorded first, a page at a time: the next page's cursor is in `X-Next-Cursor`
+    and a `Link: <…>; rel="next"` header."""
+    searching = any(v is not None for v in (q, unit, owner, household, phone, category,
+                                            received_from, received_to, cursor))
+    if not searching or overdue or at_risk or mine:
+        rows = queries.list_tickets(desk, state=state, overdue=overdue, at_risk=at_risk,
+                                    mine=mine, limit=limit, actor=staff.name)
+        return JSONResponse(rows)
+    from core import search
+
+    page = search.search(desk, q=q, unit=unit, owner=owner, household=household, phone=phone,
+                         state=state, category=category, received_from=received_from,
+                         received_to=received_to, cursor=cursor, limit=limit,
+                         actor=staff.name)
+    headers = {}
+    if page["next"]:
+        nxt = request.url.include_query_params(cursor=page["next"])
+        headers = {"X-Next-Cursor": page["next"], "Link": f'<{nxt}>; rel="next"'}
+    return JSONResponse(page["tickets"], headers=headers)
 
 
 @router.get("/tickets/{number}", response_model=TicketOut, responses={200: {"headers": ETAG}})

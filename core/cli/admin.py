@@ -9,7 +9,7 @@ import click
 
 from core import deadlines, directory, queries
 from core.cli.context import Context
-from core.cli.output import echo_json, table
+from core.cli.output import echo_json, table, ticket_rows
 from core.labels import ROLES
 from core.permissions import authorise
 
@@ -78,6 +78,30 @@ def unit_list(ctx: Context, as_json: bool) -> None:
         echo_json(rows)
     else:
         table([(u["code"], u["owner"], u["phone"]) for u in rows], ["unit", "owner", "phone"])
+
+
+@unit.command("history")
+@click.argument("code")
+@JSON
+@pass_ctx
+def unit_history(ctx: Context, code: str, as_json: bool) -> None:
+    """A household's history: its tickets, follow-ups and what plugins keep (loans, files…)."""
+    from core import search
+
+    found = search.unit_history(ctx.desk, code, actor=ctx.actor)
+    if as_json:
+        echo_json(found)
+        return
+    u = found["unit"]
+    click.echo(f"{u['code']}  {u['owner'] or '-'}  {u['phone'] or '-'}")
+    if found["tickets"]:
+        ticket_rows(found["tickets"], ctx.desk.categories)
+    for f in found["followups"]:
+        click.echo(f"  回访 follow-up {f['at']}  {f['ticket']}  {f['method']}  "
+                   f"satisfaction {f['satisfaction']}  {f['by'] or ''}")
+    for r in found["records"]:
+        click.echo(f"  {r.get('at') or ''}  [{r.get('source', '')}] {r.get('kind', '')}: "
+                   f"{r.get('summary', '')}")
 
 
 @click.group()

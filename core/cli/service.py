@@ -21,24 +21,46 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--port", type=int, help="Port (default [service] port, 8000).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Server processes.")
 @click.option("--no-watch", is_flag=True, help="Do not run the SLA watcher and webhook sender.")
+@click.option("--check", is_flag=True,
+              help="Only check that the address is free (exit 2 if taken), then exit.")
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, workers: int,
-          no_watch: bool) -> None:
+          no_watch: bool, check: bool) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the SLA watcher in the background."""
+    from core.config import load_config
+
+    if ctx.actor:  # a named actor is checked first, as on every command
+        authorise(ctx.desk, ctx.actor, "operate")
+    cfg = load_config(ctx.config_path).service
+    host, port = host or cfg.host, port or cfg.port
+    address_free(host, port)  # a second `make run` stops here, before the database is opened
+    if check:
+        return
     import uvicorn
 
     desk = ctx.desk
     authorise(desk, ctx.actor, "operate")
-    cfg = desk.config.service
     os.environ["PROPDESK_DATABASE_URL"] = desk.engine.url.render_as_string(hide_password=False)
     if ctx.config_path:
         os.environ["PROPDESK_CONFIG"] = str(ctx.config_path)
     os.environ["PROPDESK_BACKGROUND"] = "0" if no_watch else "1"
-    host, port = host or cfg.host, port or cfg.port
     click.echo(f"propdesk serving {desk.config.site.name} on http://{host}:{port} "
                f"(docs: /docs)", err=True)
     uvicorn.run("core.api.main:app_from_env", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")
+
+
+def address_free(host: str, port: int) -> None:
+    """Refuse a taken address in one line (uvicorn would log it after announcing itself)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise click.UsageError(f"port: {host}:{port} is not free ({exc.strerror}); "
+                                   "is another `propdesk serve` running? "
+                                   "Stop it or pass --port N") from None
 
 
 @click.command()

@@ -91,6 +91,36 @@ def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: b
         click.echo("no tickets")
 
 
+@ticket.command("search")
+@click.argument("words", nargs=-1)
+@click.option("--unit", help="Unit code, e.g. 3-1-502.")
+@click.option("--owner", help="First-contact owner (首接人).")
+@click.option("--household", help="The unit owner's name (业主).")
+@click.option("--phone", help="The unit owner's number, or its last 4+ digits.")
+@click.option("--state", help="Only this state (default: any, closed included).")
+@click.option("--category", help="complaint/投诉, repair/报修, …")
+@click.option("--from", "received_from", metavar="DATE", help="Received on or after (YYYY-MM-DD).")
+@click.option("--to", "received_to", metavar="DATE", help="Received on or before (YYYY-MM-DD).")
+@click.option("--cursor", help="The next page: the cursor the previous page printed.")
+@click.option("--limit", default=50, show_default=True, type=int)
+@JSON
+@pass_ctx
+def search_(ctx: Context, words: tuple[str, ...], as_json: bool, **kw: Any) -> None:
+    """Find tickets by words (漏水 电梯), unit, owner, household, phone digits, dates."""
+    from core import search
+
+    page = search.search(ctx.desk, q=" ".join(words) if words else None, actor=ctx.actor, **kw)
+    if as_json:
+        echo_json(page)
+        return
+    if page["tickets"]:
+        ticket_rows(page["tickets"], ctx.desk.categories)
+    else:
+        click.echo("no tickets")
+    if page["next"]:
+        click.echo(f"more: --cursor {page['next']}", err=True)
+
+
 def _action(name: str, fn: Callable[..., dict[str, Any]], what: str,
             *options: Callable[[Any], Any]) -> click.Command:
     """A command `ticket NAME NUMBER [options] [--at] [--json]` calling `fn`."""

@@ -380,7 +380,7 @@ def test_site_plugin_folder_and_allow_list(tmp_path: Path,
     assert {"name": "site:sms", "source": "site folder", "hooks": ["ticket_created"]} in rows
     monkeypatch.setenv("PROPDESK_LOAD_PLUGINS", "")
     names = [r["name"] for r in plugin_list(make_plugin_manager())]
-    assert names == ["core.builtin", "core.reactions", "core.webhooks"]
+    assert names == ["core.builtin", "core.reactions", "core.webhooks", "core.search"]
 
 
 def test_entry_point_plugins_load(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,7 +47,8 @@ CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serv
 #: other command changes state and must be refused to the walk's role.
 READS = {
     "calendar show", "capa list", "capa show", "followup due", "plugins", "sla explain",
-    "staff list", "ticket list", "ticket show", "token list", "unit list", "webhook list",
+    "staff list", "ticket list", "ticket search", "ticket show", "token list", "unit history",
+    "unit list", "webhook list",
     "webhook deliveries",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
     "archive show", "archive verify",
