@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core import actions, sampling, sla
 from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
-from core.errors import DomainError, TransitionRefused
+from core.errors import DomainError, TimeConflict, TransitionRefused
 from core.labels import FOLLOWUP_METHODS
 from core.models import Followup, FollowupTask, RainyDay, Ticket
 from core.permissions import authorise
@@ -294,7 +294,7 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
             raise DomainError("day", f"not a date: {day!r} (e.g. 2026-11-21)") from None
     now = desk.now()
     if day > now.astimezone(desk.tz).date():
-        raise DomainError("day", "a rainy day cannot be marked in advance")
+        raise TimeConflict("day", "a rainy day cannot be marked in advance")
     started: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with desk.write() as s:
         authorise(desk, actor, "followup")

@@ -59,7 +59,8 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     app.include_router(plugin_routes)
     _errors(app)
     # every status each route can answer, and the site's categories, in /openapi.json
-    contract.install(app, {"category": desk.categories})
+    contract.install(app, {"category": desk.categories,
+                           "resolve_on_intake": desk.config.tickets.resolve_on_intake})
     return BodyLimit(app, desk.config.service.body_limit)  # type: ignore[return-value]
 
 

@@ -59,6 +59,7 @@ def install(app: FastAPI, vocabularies: dict[str, Any]) -> None:
             return app.openapi_schema
         document = generate()
         declare(document, app.routes)
+        _answer_at_intake(document, vocabularies)
         _vocabularies(document, vocabularies)
         return document
 
@@ -123,6 +124,21 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     # a literal path (`/keys/check`) is its own resource, though `/keys/{tag}` matches too
     exact = found.get(scope["path"])
     return sorted(exact if exact else set().union(*found.values()))
+
+
+def _answer_at_intake(document: dict[str, Any], vocabularies: dict[str, Any]) -> None:
+    """`answer` (resolved at intake) only for the site's `resolve_on_intake` categories."""
+    from core.api.fields import spellings
+
+    ticket = document["components"]["schemas"].get("TicketIn")
+    allowed = vocabularies.get("resolve_on_intake")
+    if ticket is None or allowed is None:
+        return
+    words = [w for w in spellings(vocabularies["category"])
+             if vocabularies["category"].parse(w) in allowed]
+    ticket.setdefault("allOf", []).append(
+        {"if": {"properties": {"category": {"not": {"enum": words}}}},
+         "then": {"properties": {"answer": {"type": "null"}}}})
 
 
 def _not_null(parameter: dict[str, Any]) -> None:

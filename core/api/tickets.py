@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from core import followups, queries, tickets
 from core.api.deps import DeskDep, StaffDep, VersionDep
-from core.api.fields import Code, listed
+from core.api.fields import DAY, Code, listed
 from core.api.schemas import (
     DispatchIn,
     FollowupIn,
@@ -67,8 +67,10 @@ def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annota
                  q: str | None = None, unit: str | None = None, owner: str | None = None,
                  household: str | None = None, phone: str | None = None,
                  category: str | None = None,
-                 received_from: Annotated[str | None, Query(alias="from")] = None,
-                 received_to: Annotated[str | None, Query(alias="to")] = None,
+                 received_from: Annotated[str | None, Query(
+                     alias="from", pattern=DAY, json_schema_extra={"format": "date"})] = None,
+                 received_to: Annotated[str | None, Query(
+                     alias="to", pattern=DAY, json_schema_extra={"format": "date"})] = None,
                  cursor: str | None = None) -> JSONResponse:
     """Open tickets (as before); with any search parameter, every ticket matching them all,
     newest recorded first, a page at a time: the next page's cursor is in `X-Next-Cursor`

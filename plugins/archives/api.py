@@ -26,12 +26,13 @@ Ref = Annotated[str, PathParam(max_length=64, pattern=FILLED)]
 
 def _external(schema: dict[str, Any]) -> None:
     schema["if"] = {"properties": {"requester_kind": {"enum": ["internal", "内部"]}}}
-    schema["else"] = {"required": ["organisation"],
-                      "properties": {"organisation": {"type": "string"}}}
+    needed = ("organisation", "letter_ref", "id_number")
+    schema["else"] = {"required": list(needed),
+                      "properties": {n: {"type": "string"} for n in needed}}
 
 
 class RequestBody(BaseModel):
-    """An external requester (police, court, lawyer...) names the organisation."""
+    """An external requester (police, court, lawyer...) gives organisation, letter, ID."""
 
     model_config = ConfigDict(json_schema_extra=_external)
     purpose: str = vocabulary(PURPOSES)
