@@ -130,7 +130,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError("cursor", "not a cursor this service gave (use the 'next' value "
+        raise NotFound("cursor", "not a cursor this service gave (use the 'next' value "
                           "of the previous page)") from None
 
 

@@ -10,10 +10,11 @@ vocabularies when the document is generated (`core.api.contract`).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from core.labels import Vocabulary
 
@@ -50,6 +51,19 @@ def day(default: Any = ..., **extra: Any) -> Any:
     """A calendar date, YYYY-MM-DD."""
     return Field(default, max_length=10, pattern=DAY, json_schema_extra={"format": "date"},
                  **extra)
+
+
+def real_day(value: str | None) -> str | None:
+    """A date that exists (2026-02-30 does not), whoever reads it later."""
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a date: {value!r} (YYYY-MM-DD)") from None
+    return value
+
+
+RealDay = Annotated[str, AfterValidator(real_day)]
 
 
 def amount(default: Any = ..., pattern: str = AMOUNT, **extra: Any) -> Any:

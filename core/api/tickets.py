@@ -28,6 +28,9 @@ from core.api.schemas import (
 from core.labels import STATES
 
 router = APIRouter(tags=["tickets 工单"])
+#: a search word: some letter or digit (ASCII, full-width or CJK); the last 4+ phone digits
+WORD = "[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3400-\u9fff]"
+DIGITS = r"^[ -]*([0-9][ -]*){4,}$"
 #: the ticket's version, for `If-Match` on the next action
 ETAG = {"ETag": {"description": 'the ticket\'s version, e.g. "3"', "schema": {"type": "string"}}}
 
@@ -64,9 +67,12 @@ def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annota
                  str | None, Query(json_schema_extra=listed(STATES, nullable=True))] = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 q: str | None = None, unit: str | None = None, owner: str | None = None,
-                 household: str | None = None, phone: str | None = None,
-                 category: str | None = None,
+                 q: Annotated[str | None, Query(max_length=200, pattern=WORD)] = None,
+                 unit: str | None = None, owner: str | None = None,
+                 household: str | None = None,
+                 phone: Annotated[str | None, Query(max_length=32, pattern=DIGITS)] = None,
+                 category: Annotated[str | None, Query(
+                     json_schema_extra=listed("category"))] = None,
                  received_from: Annotated[str | None, Query(
                      alias="from", pattern=DAY, json_schema_extra={"format": "date"})] = None,
                  received_to: Annotated[str | None, Query(
@@ -151,7 +157,8 @@ def record_followup(number: Code, body: FollowupIn, desk: DeskDep, staff: StaffD
 
 @router.post("/handover")
 def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-    """Shift change: every open ticket of one owner passes to another."""
+    """Shift change: every open ticket of one owner passes to another (`from` and `to`
+    differ: 422 otherwise)."""
     numbers = tickets.handover(desk, body.from_staff, body.to, note=body.note,
                                actor=staff.name, at=body.at)
     return {"handed_over": numbers}

@@ -19,6 +19,7 @@ from core.api.fields import (
     Day,
     Id,
     Month,
+    RealDay,
     amount,
     day,
     listed,
@@ -30,4 +31,5 @@ from core.api.fields import (
 
 #: field types whose schema says what the services accept (`core.api.fields`)
 __all__ = ["AMOUNT", "CLEAN", "DAY", "FILLED", "MONTH", "Code", "Day", "DeskDep", "Id",
-           "Month", "StaffDep", "amount", "day", "listed", "optional", "text", "vocabulary", "when"]
+           "Month", "RealDay", "StaffDep", "amount", "day", "listed", "optional", "text",
+           "vocabulary", "when"]

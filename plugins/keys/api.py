@@ -14,6 +14,7 @@ from core.kit.api import (
     DeskDep,
     Id,
     Month,
+    RealDay,
     StaffDep,
     day,
     listed,
@@ -70,7 +71,7 @@ class KeyIn(_In):
     description: str | None = optional(128)
     copies: int = Field(1, ge=1, le=100)
     entrusted_by: str | None = optional(64)
-    entrusted_on: str | None = day(None)
+    entrusted_on: RealDay | None = day(None)
     entrustment_ref: str | None = optional(64)
     at: str | None = when()
 
@@ -186,6 +187,7 @@ def counts(desk: DeskDep, staff: StaffDep,
            end: Annotated[str | None, Query(pattern=DAY,
                                             json_schema_extra={"format": "date"})] = None
            ) -> dict[str, Any]:
+    """Counts from `start` to `end` (default today; not before `start`: 422 otherwise)."""
     return reconcile.report(desk, start, end, actor=staff.name)
 
 

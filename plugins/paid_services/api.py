@@ -55,7 +55,7 @@ class WarrantyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unit: str = text(32)
     handover: str = day()
-    until: str = day(description="not before the handover (409 otherwise)")
+    until: str = day(description="not before `handover` (422 otherwise)")
 
 
 class QuoteIn(_In):
