@@ -40,7 +40,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "followup": frozenset({"resolved", "reported", "closed"}),
     "withdraw": OPEN_STATES,
     **{a: OPEN_STATES for a in ("contact", "escalate", "reclassify", "pause", "resume",
-                                "handover")},
+                                "handover", "attach")},
 }
 SYSTEM = "system"
 

@@ -214,6 +214,10 @@ class ServiceSection(_Strict):
     token_cache_seconds: float = Field(5, ge=0, le=300)
     #: most intake requests written in one transaction (`core.intake_queue`)
     intake_batch: int = Field(64, ge=1, le=1000)
+    #: largest photo or file on a ticket (bytes); the upload route's body limit
+    attachment_limit: int = Field(10 * 1024 * 1024, ge=1024)
+    #: the attachment store (default: attachments/ beside a SQLite file)
+    attachments_dir: str | None = None
 
 
 class Config(_Strict):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:  # alembic loads only where a migration runs, not for every command
+    from alembic.config import Config as AlembicConfig
 
 DEFAULT_URL = "sqlite:///propdesk.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,6 +66,8 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(engine: Engine, extra_locations: Iterable[str] = ()) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     locations = [str(MIGRATIONS / "versions"), *map(str, extra_locations)]
@@ -76,6 +79,8 @@ def alembic_config(engine: Engine, extra_locations: Iterable[str] = ()) -> Alemb
 
 def upgrade(engine: Engine, extra_locations: Iterable[str] = ()) -> None:
     """Migrate the core and every plugin branch to its head."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine, extra_locations), "heads")
 
 

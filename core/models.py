@@ -373,3 +373,19 @@ class Capa(Base):
 
     __table_args__ = (Index("ix_capa_match", "source", "topic", "state"),
                       Index("ix_capa_opened", "opened_at"))
+
+
+class Attachment(Base):
+    """A photo or file on a ticket (a repair's before/after photos); the bytes are in the
+    content-addressed attachment store under `digest`."""
+
+    __tablename__ = "ticket_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -30,9 +30,11 @@ ALWAYS: dict[str, frozenset[str]] = {
     "intake": DESK, "dispatch": DESK, "withdraw": DESK, "report": DESK, "close": DESK,
     "reopen": DESK,
     "reclassify": DESK, "handover": DESK, "followup": DESK,
-    "contact": DESK, "pause": DESK, "resume": DESK, "start": LEADS, "resolve": LEADS,
+    "contact": DESK, "attach": DESK, "pause": DESK, "resume": DESK, "start": LEADS,
+    "resolve": LEADS,
     "escalate": LEADS, "staff": LEADS, "unit": DESK, "token": frozenset({"manager"}),
     "webhook": frozenset({"manager", "integrator"}),
+    "notify": frozenset({"supervisor", "manager", "integrator"}),
     "capa": LEADS, "statistics": LEADS, "plan": LEADS, "import": LEADS,
     # init, db upgrade, serve, watch, sla check, demo: whoever runs the site, no one by role
     "operate": frozenset(),
@@ -41,8 +43,9 @@ ALWAYS: dict[str, frozenset[str]] = {
 WHAT = {"operate": "run site operations", "import": "import a ledger",
         "plan": "plan follow-ups", "capa": "handle corrective actions",
         "statistics": "read statistics", "token": "manage API tokens",
-        "webhook": "manage webhooks", "unit": "add units", "staff": "add staff"}
-WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "pause", "resume"})
+        "webhook": "manage webhooks", "notify": "manage notifications", "unit": "add units",
+        "staff": "add staff"}
+WORKER_ACTIONS = frozenset({"start", "resolve", "contact", "attach", "pause", "resume"})
 
 
 class Forbidden(DomainError):

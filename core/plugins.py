@@ -26,8 +26,10 @@ from core.labels import Vocabulary
 log = logging.getLogger("propdesk.plugins")
 
 #: built-in behaviour, registered like any plugin: categories and the default SLA policy,
-#: the in-transaction reactions (warnings, CAPA, follow-ups), the webhook outbox
-DEFAULT_PLUGINS = ("core.builtin", "core.reactions", "core.webhooks", "core.search")
+#: the in-transaction reactions (warnings, CAPA, follow-ups), the webhook outbox, the search
+#: index, the notifiers (e-mail, WeCom, DingTalk, SMS), attachments filed on close
+DEFAULT_PLUGINS = ("core.builtin", "core.reactions", "core.webhooks", "core.search",
+                   "core.notifiers", "core.attachments")
 ENTRY_POINT_GROUP = "propdesk"
 
 

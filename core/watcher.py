@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from core import deadlines, webhooks
+from core.notifiers import outbox as notifiers
 from core.times import utcnow
 
 if TYPE_CHECKING:
@@ -31,10 +32,12 @@ def every(seconds: float, stop: threading.Event, work: Callable[[], Any], name: 
 
 
 def start_background(desk: Desk, stop: threading.Event) -> list[threading.Thread]:
-    """The SLA watcher (every `[service] watch_interval` s) and the webhook sender (1 s)."""
+    """The SLA watcher (every `[service] watch_interval` s), the webhook sender and the
+    notifier (1 s: each starts its lanes, one per receiver or channel)."""
     loops = [
         ("sla-watcher", desk.config.service.watch_interval, lambda: deadlines.check(desk)),
         ("webhook-sender", 1.0, lambda: webhooks.deliver_due(desk)),
+        ("notifier", 1.0, lambda: notifiers.deliver_due(desk)),
     ]
     threads = []
     for name, interval, work in loops:

@@ -270,7 +270,7 @@ def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_jso
     """Item analysis: difficulty, discrimination, point-biserial, reliability, flags."""
     from dataclasses import asdict
 
-    from training.report import exam_analysis
+    from training.report import analysis_lines, exam_analysis
 
     stats = exam_analysis(_book(ctx, gradebook), exam_id, actor=_actor(ctx))
     if as_json:
@@ -278,16 +278,11 @@ def analyse_cmd(ctx: click.Context, gradebook: Path | None, exam_id: str, as_jso
                                "items": [asdict(i) for i in stats.items]},
                               ensure_ascii=False, indent=1))
     else:
-        alpha = "—" if stats.alpha is None else f"{stats.alpha:.3f}"
-        kr = "—" if stats.kr20 is None else f"{stats.kr20:.3f}"
-        click.echo(f"{exam_id}: {stats.n_trainees} trainees, {stats.n_items} items, "
-                   f"mean {stats.mean_total:.2f}, KR-20 {kr}, α {alpha}")
-        for s in stats.items:
-            r = "—" if s.point_biserial is None else f"{s.point_biserial:+.2f}"
-            click.echo(f"{s.item_id} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
-                       f"{'; '.join(s.flags)}")
-        click.echo(f"{len(stats.to_revise)} item(s) to revise")
+        click.echo("\n".join(analysis_lines(stats, exam_id)))
     if chart is not None:
+        if not stats.items:
+            click.echo("no chart: nothing to plot yet 尚无数据", err=True)
+            return
         from training.charts import item_map
 
         item_map(stats).savefig(chart, dpi=100)
@@ -336,7 +331,7 @@ def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
     """Export an exam (or the whole library) as Moodle GIFT."""
     from training.access import TRAINERS, authorise
     from training.exams import load_exam
-    from training.gift import to_gift
+    from training.gift import export_gift
 
     authorise(_site(ctx), _actor(ctx), "export exam questions (with their keys)", TRAINERS)
     from training.items import items_for_library
@@ -344,10 +339,12 @@ def gift_cmd(ctx: click.Context, exam_file: Path | None, out: Path) -> None:
 
     items = (load_exam(exam_file).items if exam_file
              else items_for_library(load_library(), _config(ctx)))
-    text, skipped = to_gift(items)
+    text, refused = export_gift(items)
     out.write_text(text, encoding="utf-8")
-    click.echo(f"{len(items) - len(skipped)} questions written to {out}; "
-               f"{len(skipped)} without a GIFT form")
+    click.echo(f"{len(items) - len(refused)} questions written to {out}; "
+               f"{len(refused)} left out (Moodle could not import them as they are)")
+    for item_id, why in refused.items():
+        click.echo(f"  {item_id} {why}")
 
 
 @train.command("practice")

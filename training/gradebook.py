@@ -217,9 +217,25 @@ def score_matrix(book: Gradebook, exam_id: str) -> tuple[list[str], list[str], l
     return trainees, items, [[cell.get((t, i), 0.0) for i in items] for t in trainees]
 
 
-def choice_responses(book: Gradebook, exam_id: str) -> dict[str, list[Response]]:
-    """Latest responses per item, in trainee order, for distractor analysis."""
+def graded_matrix(book: Gradebook, exam_id: str
+                  ) -> tuple[list[str], list[str], list[list[float]], int]:
+    """`score_matrix` without the attempts that still have an answer to grade, as Moodle
+    leaves out attempts needing grading: their total is not known yet. The last value is
+    how many attempts were left out."""
+    waiting = {r.trainee for r in latest(book, exam_id) if final_score(book, r) is None}
+    trainees, items, matrix = score_matrix(book, exam_id)
+    kept = [(t, row) for t, row in zip(trainees, matrix, strict=True) if t not in waiting]
+    return [t for t, _ in kept], items, [row for _, row in kept], len(waiting)
+
+
+def choice_responses(book: Gradebook, exam_id: str,
+                     trainees: list[str] | None = None) -> dict[str, list[Response]]:
+    """Latest responses per item, in trainee order (only `trainees`, in their order, when
+    given: the rows of `graded_matrix`), for distractor analysis."""
     rows = sorted(latest(book, exam_id), key=lambda r: r.trainee)
+    if trainees is not None:
+        order = {t: n for n, t in enumerate(trainees)}
+        rows = sorted((r for r in rows if r.trainee in order), key=lambda r: order[r.trainee])
     out: dict[str, list[Response]] = {}
     for row in rows:
         out.setdefault(row.item_id, []).append(row.response)

@@ -127,3 +127,28 @@ def _many(response: Any) -> list[str]:
     if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
         raise DomainError("response", "expected a list of answers")
     return response
+
+
+def random_guess(item: Item) -> tuple[float | None, str | None]:
+    """The mean score (percent) of a random answer under this module's own graders, as
+    Moodle's "random guess score"; None with the reason where no guess is defined.
+
+    Single choice: 1/options. Violations: the trainee is told how many to pick (the
+    assumption of Moodle's guide) and picks that many at random: the mean of
+    `grade_multi` over every such pick. Order: a random order has E[tau] = 0 by symmetry,
+    so 50 %. Deadline: 0 (a typed time is not guessed). Rubric answers: none (an essay).
+    """
+    if item.kind in ("classification", "followup"):
+        return 100 / len(item.options), None
+    if item.kind == "violations":
+        key = set(item.key.choices or [])
+        if not key:
+            return None, "nothing to find: the guess depends on how many a trainee picks 无正确项"
+        options = _codes(item)
+        picks = list(combinations(sorted(options), len(key)))
+        return 100 * sum(grade_multi(key, options, set(p)) for p in picks) / len(picks), None
+    if item.kind == "order":
+        return 50.0, None
+    if item.kind == "deadline":
+        return 0.0, None
+    return None, "graded by a trainer on a rubric (Moodle: essay) 人工评分，无随机猜测分"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from statistics import mean, median
@@ -14,25 +15,30 @@ from zoneinfo import ZoneInfo
 from core.kit import DomainError
 from training.access import TRAINERS, authorise
 from training.analysis import ExamStats, analyse
-from training.gradebook import Gradebook, choice_responses, final_score, latest, score_matrix
-from training.grading import Response
+from training.gradebook import Gradebook, choice_responses, final_score, graded_matrix, latest
+from training.grading import Response, random_guess
 
 if TYPE_CHECKING:
     from core.kit import Desk
 
 
 def exam_analysis(book: Gradebook, exam_id: str, *, actor: str | None = None) -> ExamStats:
-    """Item analysis over each trainee's latest attempt; distractors for single choices."""
+    """Item analysis over each trainee's latest attempt; distractors for single choices.
+
+    Attempts with an answer still to grade are left out until it is graded (counted in
+    `pending_attempts`); an exam nobody has sat gives an empty report, not an error.
+    """
     authorise(getattr(book, "desk", None), actor, "analyse exam results", TRAINERS)
     exam = book.get_exam(exam_id)
-    trainees, item_ids, matrix = score_matrix(book, exam_id)
-    responses = choice_responses(book, exam_id)
+    trainees, item_ids, matrix, waiting = graded_matrix(book, exam_id)
+    responses = choice_responses(book, exam_id, trainees)
     choices: dict[str, tuple[list[str], str | None, list[Response]]] = {}
     for item in exam.items:
         if item.form == "choice" and item.id in responses:
             choices[item.id] = ([o.code for o in item.options], item.key.choice,
                                 responses[item.id])
-    return analyse(item_ids, matrix, choices)
+    guesses = {item.id: random_guess(item) for item in exam.items}
+    return analyse(item_ids, matrix, choices, guesses=guesses, pending_attempts=waiting)
 
 
 def trainee_scores(book: Gradebook, exam_id: str) -> list[dict[str, object]]:
@@ -163,3 +169,60 @@ def appraisal_csv(rows: list[dict[str, object]], quarter: str) -> str:
         writer.writerow([row["trainee"], *("" if row[m] is None else row[m] for m in months),
                          row["mean"], row["exams"], row["pending"]])
     return buf.getvalue()
+
+
+_TEST_ROWS = (("mean", "mean 平均分", "%"), ("median", "median 中位数", "%"),
+              ("sd", "SD 标准差", "%"), ("skewness", "skewness 偏度", ""),
+              ("kurtosis", "kurtosis 峰度", ""), ("cic", "CIC 内部一致性系数", "%"),
+              ("error_ratio", "error ratio 误差比", "%"),
+              ("standard_error", "standard error 标准误", "%"))
+_ITEM_ROWS = (("facility", "F"), ("sd", "SD"), ("random_guess", "guess"),
+              ("discrimination_index", "DI"), ("discriminative_efficiency", "DE"))
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def analysis_lines(stats: ExamStats, exam_id: str) -> list[str]:
+    """The item analysis as the terminal shows it: classical figures, then Moodle's test
+    and item statistics, each with its band or the reason it is missing."""
+    lines = []
+    if stats.pending_attempts:
+        lines.append(f"{stats.pending_attempts} attempt(s) left out until their answers are "
+                     "graded 有待评分的作答未计入 (propdesk train grade)")
+    if stats.n_trainees == 0:
+        lines.append(f"{exam_id}: no graded attempt yet, nothing to analyse 尚无已评分的作答")
+        return lines
+    alpha = "—" if stats.alpha is None else f"{stats.alpha:.3f}"
+    kr = "—" if stats.kr20 is None else f"{stats.kr20:.3f}"
+    lines.append(f"{exam_id}: {stats.n_trainees} trainees, {stats.n_items} items, "
+                 f"mean {stats.mean_total:.2f}, KR-20 {kr}, α {alpha}")
+    m = stats.moodle
+    lines.append("test statistics (as Moodle) 试卷统计:")
+    for name, label, unit in _TEST_ROWS:
+        value = getattr(m, name)
+        shown = "—  " if value is None else f"{value:.2f}{' %' if unit else '  '}"
+        pad = " " * max(0, 24 - _width(label))
+        lines.append(f"  {label}{pad}{shown:>9}  {m.bands.get(name) or m.notes.get(name, '')}")
+    for s in stats.items:
+        r = "—" if s.point_biserial is None else f"{s.point_biserial:+.2f}"
+        lines.append(f"{s.item_id} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
+                     f"{'; '.join(s.flags)}")
+        mi = s.moodle
+        parts = []
+        for name, label in _ITEM_ROWS:
+            value = getattr(mi, name)
+            if value is None:
+                parts.append(f"{label} — ({mi.notes.get(name, 'n/a')})")
+            else:
+                band = mi.bands.get(name)
+                parts.append(f"{label} {value:.1f} %" + (f" ({band})" if band else ""))
+        weight = ("—" if mi.effective_weight is None else f"{mi.effective_weight:.1f} %")
+        parts.append(f"weight {mi.intended_weight or 0:.1f} % → {weight}"
+                     + (f" ({mi.notes['effective_weight']})" if "effective_weight" in mi.notes
+                        else ""))
+        lines.append("    " + " · ".join(parts))
+    lines.append(f"{len(stats.to_revise)} item(s) to revise")
+    return lines

@@ -61,7 +61,8 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     # every status each route can answer, and the site's categories, in /openapi.json
     contract.install(app, {"category": desk.categories,
                            "resolve_on_intake": desk.config.tickets.resolve_on_intake})
-    return BodyLimit(app, desk.config.service.body_limit)  # type: ignore[return-value]
+    return BodyLimit(app, desk.config.service.body_limit,  # type: ignore[return-value]
+                     desk.config.service.attachment_limit)
 
 
 def _errors(app: FastAPI) -> None:
@@ -90,9 +91,14 @@ def _errors(app: FastAPI) -> None:
 class BodyLimit:
     """Refuses request bodies over `limit` bytes with 413, before any handler reads them."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
+        self.app, self.default, self.upload = app, limit, upload_limit or limit
         self.state = getattr(app, "state", None)
+
+    def limit_for(self, scope: Scope) -> int:
+        """Photos and files have their own, larger limit (`[service] attachment_limit`)."""
+        return self.upload if str(scope.get("path", "")).endswith("/attachments") \
+            else self.default
 
     def __getattr__(self, name: str) -> Any:  # the FastAPI app's other attributes
         return getattr(self.app, name)
@@ -101,9 +107,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope)
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            await _too_large(send, self.limit)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
 
@@ -111,14 +118,14 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _TooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await _too_large(send, self.limit)
+            await _too_large(send, limit)
 
 
 class _TooLarge(Exception):

@@ -162,3 +162,44 @@ def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]
     numbers = tickets.handover(desk, body.from_staff, body.to, note=body.note,
                                actor=staff.name, at=body.at)
     return {"handed_over": numbers}
+
+
+@router.post("/tickets/{number}/attachments", status_code=201,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 t: {"schema": {"type": "string", "format": "binary"}}
+                 for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")}}})
+async def add_attachment(number: str, request: Request, desk: DeskDep, staff: StaffDep,
+                         name: str | None = None, note: str | None = None) -> dict[str, Any]:
+    """A photo or file on the ticket: the raw bytes as the body, `?name=` its file name
+    (default `attachment.<type>`).
+
+    JPEG, PNG, WebP or PDF up to `[service] attachment_limit` bytes (413 beyond); photos
+    are stored without their metadata (EXIF)."""
+    from core import attachments
+
+    data = await request.body()
+    return await asyncio.to_thread(attachments.attach, desk, number, name, data, note=note,
+                                   actor=staff.name)
+
+
+@router.get("/tickets/{number}/attachments")
+def list_attachments(number: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    """The ticket's photos and files (for roles that see customers' personal data)."""
+    from core import attachments
+
+    return attachments.listing(desk, number, actor=staff.name)
+
+
+@router.get("/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def get_attachment(attachment_id: int, desk: DeskDep, staff: StaffDep) -> Response:
+    """The bytes, checked against their SHA-256; served so no browser runs them."""
+    from urllib.parse import quote
+
+    from core import attachments
+
+    view, data = attachments.fetch(desk, attachment_id, actor=staff.name)
+    return Response(data, media_type=view["type"], headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(view['name'])}",
+        "ETag": f'"{view["sha256"]}"', "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'"})

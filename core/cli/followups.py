@@ -121,3 +121,6 @@ def plan(ctx: Context, since: str | None, as_json: bool) -> None:
         echo_json(result)
     else:
         click.echo(f"planned {result['planned']} ticket(s): {result['followups']} follow-up(s)")
+
+
+COMMANDS = (followup,)

@@ -29,10 +29,13 @@ class PropdeskGroup(click.Group):
     _loaded_for: tuple[str | None, ...] | None = None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        _core_commands(self)
         self._plugin_commands(ctx)
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands:
+            _core_commands(self, name)
         if name not in self.commands or name in self._plugged:
             self._plugin_commands(ctx)
         return super().get_command(ctx, name)
@@ -108,15 +111,26 @@ def cli(ctx: click.Context, db: str | None, config: str | None, actor: str | Non
     ctx.obj = Context(db, config, actor)
 
 
-def _register() -> None:
-    from core.cli import admin, followups, reports, service, tickets
+#: the module of core's commands by name: a command imports its own module only, so
+#: `propdesk ticket show` does not load the reports, the server or the token commands
+CORE_MODULES = {"init": "admin", "db": "admin", "unit": "admin", "staff": "admin",
+                "sla": "admin", "calendar": "admin", "plugins": "admin", "serve": "service",
+                "watch": "service", "token": "service", "webhook": "service",
+                "ticket": "tickets", "followup": "followups", "report": "reports",
+                "capa": "reports", "notify": "notify"}
+_ALL = ("admin", "service", "tickets", "followups", "reports", "notify")
 
-    for command in (*admin.COMMANDS, *service.COMMANDS, tickets.ticket, followups.followup,
-                    *reports.COMMANDS):
-        cli.add_command(command)
 
+def _core_commands(group: click.Group, name: str | None = None) -> None:
+    """Add the commands of `name`'s module (every core module when None or unknown)."""
+    import importlib
 
-_register()
+    module = CORE_MODULES.get(name) if name else None
+    for mod_name in (module,) if module else _ALL:
+        mod = importlib.import_module(f"core.cli.{mod_name}")
+        for command in mod.COMMANDS:
+            if command.name not in group.commands:
+                group.add_command(command)
 
 
 def main() -> None:

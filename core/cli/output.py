@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from core.labels import STATES, Vocabulary
 
@@ -19,6 +17,9 @@ def echo_json(data: Any) -> None:
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], title: str | None = None) -> None:
+    from rich.console import Console  # only commands that print a table pay for rich
+    from rich.table import Table
+
     tbl = Table(title=title, show_lines=False, header_style="bold")
     for i, header in enumerate(headers):
         tbl.add_column(header, no_wrap=i < len(headers) - 1)

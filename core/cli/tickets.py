@@ -10,7 +10,7 @@ import click
 
 from core import queries, tickets
 from core.cli.context import Context
-from core.cli.output import echo_json, ticket_block, ticket_rows
+from core.cli.output import echo_json, table, ticket_block, ticket_rows
 from core.labels import STATES
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -121,6 +121,57 @@ def search_(ctx: Context, words: tuple[str, ...], as_json: bool, **kw: Any) -> N
         click.echo(f"more: --cursor {page['next']}", err=True)
 
 
+@ticket.command("attach")
+@click.argument("number")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--note", help="What it shows (e.g. 维修前 before the repair).")
+@AT
+@JSON
+@pass_ctx
+def attach(ctx: Context, number: str, file: Path, note: str | None, at: str | None,
+           as_json: bool) -> None:
+    """Add a photo (JPEG, PNG, WebP) or a PDF to an open ticket; photo metadata is removed."""
+    from core import attachments
+
+    view = attachments.attach(ctx.desk, number, file.name, file.read_bytes(), note=note,
+                              actor=ctx.actor, at=at)
+    if as_json:
+        echo_json(view)
+    else:
+        click.echo(f"{number}: attachment {view['id']} {view['name']} ({view['size']} bytes)")
+
+
+@ticket.command("attachments")
+@click.argument("number")
+@click.option("--save", "save", type=int, metavar="ID", help="Write this attachment's bytes.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where --save writes (default: its own name, here).")
+@JSON
+@pass_ctx
+def attachments_(ctx: Context, number: str, save: int | None, output: Path | None,
+                 as_json: bool) -> None:
+    """A ticket's photos and files; --save ID writes one out."""
+    from core import attachments
+
+    if save is not None:
+        view, data = attachments.fetch(ctx.desk, save, actor=ctx.actor)
+        if view["ticket"] != number.strip():
+            raise click.UsageError(f"attachment {save} is not on {number}")
+        target = output or Path(view["name"])
+        target.write_bytes(data)
+        click.echo(f"wrote {target} ({len(data)} bytes, sha256 checked)")
+        return
+    rows = attachments.listing(ctx.desk, number, actor=ctx.actor)
+    if as_json:
+        echo_json(rows)
+    elif rows:
+        table([(r["id"], r["name"], r["type"], r["size"], r["by"] or "", r["at"],
+                r["note"] or "") for r in rows],
+              ["id", "name", "type", "bytes", "by", "at", "note"])
+    else:
+        click.echo("no attachments")
+
+
 def _action(name: str, fn: Callable[..., dict[str, Any]], what: str,
             *options: Callable[[Any], Any]) -> click.Command:
     """A command `ticket NAME NUMBER [options] [--at] [--json]` calling `fn`."""
@@ -195,3 +246,6 @@ def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
     else:
         click.echo(f"imported {result['imported']} tickets from {file}")
 
+
+
+COMMANDS = (ticket,)

@@ -41,15 +41,15 @@ PHONE = "13812345678"  # every owner's phone on the walk's site: must never show
 NOBODY = "无此人"
 INTEGRATOR, TRAINER = "集成商", "培训师"
 CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serve", "sla",
-        "staff", "ticket", "token", "unit", "watch", "webhook"}
+        "staff", "ticket", "token", "unit", "watch", "webhook", "notify"}
 
 #: commands that only read: they may succeed (writing nothing, phones masked). Every
 #: other command changes state and must be refused to the walk's role.
 READS = {
     "calendar show", "capa list", "capa show", "followup due", "plugins", "sla explain",
-    "staff list", "ticket list", "ticket search", "ticket show", "token list", "unit history",
-    "unit list", "webhook list",
-    "webhook deliveries",
+    "staff list", "ticket attachments", "ticket list", "ticket search", "ticket show",
+    "token list", "unit history", "unit list", "webhook list",
+    "webhook deliveries", "notify list",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
     "archive show", "archive verify",
     "events notices", "events report", "events show",
@@ -100,6 +100,7 @@ SAMPLES: dict[str, list[str]] = {
     "ticket start": ["{dispatched}"], "ticket report": ["{resolved}", "--satisfied"],
     "ticket close": ["{reported}"], "ticket reopen": ["{resolved}", "--reason", "走查"],
     "ticket import": ["{tmp}/ledger.csv"],
+    "ticket attach": ["{received}", "{tmp}/deed.pdf"],
     "ticket reclassify": ["{received}", "--category", "inquiry", "--reason", "走查"],
     "unit import": ["{tmp}/units.csv"],
     "ticket handover": ["--from", "王芳", "--to", "李娜"],
@@ -107,7 +108,7 @@ SAMPLES: dict[str, list[str]] = {
     "followup rain": ["2026-11-20"], "followup plan": [],
     "capa update": ["CAPA-2026-0001", "--cause", "走查"], "capa show": ["CAPA-2026-0001"],
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
-    "token revoke": ["1"], "webhook remove": ["1"],
+    "token revoke": ["1"], "webhook remove": ["1"], "notify test": ["wecom", "--to", "王芳"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
     "keys add": ["K-NEW", "--kind", "公共区域", "--area", "水泵房"],
     "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
@@ -211,7 +212,9 @@ def _invocation(path: str, cmd: click.Command) -> list[str]:
 
 
 def _role(path: str) -> str:
-    return TRAINER if path.split()[0] == "webhook" or "webhook" in path else INTEGRATOR
+    """Integrators may manage webhooks and notifications: a trainer walks those."""
+    return TRAINER if path.split()[0] in ("webhook", "notify") or "webhook" in path \
+        else INTEGRATOR
 
 
 # --------------------------------------------------------------------------- the site

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import asdict
 
 import pytest
 
@@ -24,7 +26,36 @@ CHOICES = {"i1": (["a", "b", "c", "d"], "a", ["a", "c", "b", "a", "b", None])}
 
 def test_groups_are_27_percent_of_six_rounded_to_two() -> None:
     upper, lower = groups([4, 3, 2, 2, 1, 1])
-    assert upper == [0, 1] and lower == [4, 5]
+    assert upper == [1, 1, 0, 0, 0, 0] and lower == [0, 0, 0, 0, 1, 1]
+
+
+# totals 3, 2, 2, 1, 1, 0: both 27 % cuts (2 places) fall inside a tie
+TIED = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]]
+
+
+def test_a_tie_across_the_cut_shares_the_places() -> None:
+    upper, lower = groups([3, 2, 2, 1, 1, 0])
+    assert upper == [1, 0.5, 0.5, 0, 0, 0] and lower == [0, 0, 0, 0.5, 0.5, 1]
+    # item 1: upper (1 + ½·1 + ½·0)/2 = 0.75, lower (½·1 + ½·0 + 0)/2 = 0.25 → D = 0.5
+    # (breaking the ties by row order gave 1.0 in this order and 0.0 in the reverse one)
+    stats = analyse(["a", "b", "c"], TIED)
+    assert stats.items[0].p_upper == 0.75 and stats.items[0].p_lower == 0.25
+    assert stats.items[0].discrimination == 0.5
+    # item 2: upper (1 + ½ + ½)/2 = 1, lower 0 → 1; item 3: upper (1 + 0 + ½)/2 = 0.75,
+    # lower (0 + ½ + 0)/2 = 0.25 → 0.5
+    assert [s.discrimination for s in stats.items[1:]] == [1.0, 0.5]
+
+
+def test_every_order_of_the_trainees_gives_identical_statistics() -> None:
+    """Renaming trainees only reorders the rows: all 720 orders give the same report,
+    to the last bit (sums are exactly rounded, math.fsum)."""
+    responses = ["a", "b", "a", "c", None, "b"]  # the first item is a single choice, key a
+    reference = asdict(analyse(["a", "b", "c"], TIED, {"a": (["a", "b", "c"], "a", responses)}))
+    for order in itertools.permutations(range(6)):
+        rows = [TIED[i] for i in order]
+        picks = [responses[i] for i in order]
+        got = asdict(analyse(["a", "b", "c"], rows, {"a": (["a", "b", "c"], "a", picks)}))
+        assert got == reference, order
 
 
 def test_hand_computed_item_statistics() -> None:

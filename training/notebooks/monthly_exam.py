@@ -33,7 +33,7 @@ from training.exams import Blueprint, Section, assemble
 from training.gradebook import MemoryGradebook, grade_pending, pending, record_attempt
 from training.items import items_for_library
 from training.render import render_html
-from training.report import exam_analysis, trainee_scores
+from training.report import analysis_lines, exam_analysis, trainee_scores
 from training.rubrics import rubric
 from training.schema import load_library
 from training.taker import take_exam
@@ -127,6 +127,15 @@ for s in stats.items:
     print(f"{s.item_id} {kind:14} p={s.p:.2f} D={s.discrimination:+.2f} r={r} "
           f"{'; '.join(s.flags)}")
 print(len(stats.to_revise), "item(s) to revise")
+
+# %% [markdown]
+# The statistics Moodle's quiz report shows (facility, SD, random guess score, intended
+# and effective weight, discrimination index, discriminative efficiency; for the exam
+# mean, median, SD, skewness, kurtosis, CIC, error ratio, standard error), each with its
+# interpretation band or the reason it cannot be computed yet (training/README.md).
+
+# %%
+print("\n".join(analysis_lines(stats, exam.id)))
 
 # %%
 display(Image(png(item_map(stats))))
