@@ -74,8 +74,11 @@ def statuses(route: Any, method: str) -> set[int]:
         found |= {401, 403}
     if fields or route.body_field is not None:
         found |= {404, 422}
-    if route.body_field is not None:
+    raw_body = "requestBody" in (getattr(route, "openapi_extra", None) or {})
+    if route.body_field is not None or raw_body:
         found |= {400, 413}
+    if raw_body:
+        found.add(422)
     if any(f.alias.lower() == "if-match" for f in fields):
         found.add(400)
     if method in WRITES:

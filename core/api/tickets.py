@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from core import followups, queries, tickets
 from core.api.deps import DeskDep, StaffDep, VersionDep
-from core.api.fields import DAY, Code, listed
+from core.api.fields import DAY, FILLED, Code, Id, listed
 from core.api.schemas import (
     DispatchIn,
     FollowupIn,
@@ -31,6 +31,7 @@ router = APIRouter(tags=["tickets 工单"])
 #: a search word: some letter or digit (ASCII, full-width or CJK); the last 4+ phone digits
 WORD = "[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3400-\u9fff]"
 DIGITS = r"^[ -]*([0-9][ -]*){4,}$"
+ATTACHED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 #: the ticket's version, for `If-Match` on the next action
 ETAG = {"ETag": {"description": 'the ticket\'s version, e.g. "3"', "schema": {"type": "string"}}}
 
@@ -167,9 +168,13 @@ def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]
 @router.post("/tickets/{number}/attachments", status_code=201,
              openapi_extra={"requestBody": {"required": True, "content": {
                  t: {"schema": {"type": "string", "format": "binary"}}
-                 for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")}}})
-async def add_attachment(number: str, request: Request, desk: DeskDep, staff: StaffDep,
-                         name: str | None = None, note: str | None = None) -> dict[str, Any]:
+                 for t in ATTACHED}}})
+async def add_attachment(number: Code, request: Request, desk: DeskDep, staff: StaffDep,
+                         name: Annotated[str | None, Query(max_length=128,
+                                                           pattern=FILLED)] = None,
+                         note: Annotated[str | None, Query(max_length=2000,
+                                                           pattern=FILLED)] = None
+                         ) -> dict[str, Any]:
     """A photo or file on the ticket: the raw bytes as the body, `?name=` its file name
     (default `attachment.<type>`).
 
@@ -183,16 +188,17 @@ async def add_attachment(number: str, request: Request, desk: DeskDep, staff: St
 
 
 @router.get("/tickets/{number}/attachments")
-def list_attachments(number: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+def list_attachments(number: Code, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     """The ticket's photos and files (for roles that see customers' personal data)."""
     from core import attachments
 
     return attachments.listing(desk, number, actor=staff.name)
 
 
-@router.get("/attachments/{attachment_id}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
-def get_attachment(attachment_id: int, desk: DeskDep, staff: StaffDep) -> Response:
+@router.get("/attachments/{attachment_id}", response_class=Response, responses={200: {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ATTACHED},
+    "headers": {"ETag": {"description": "the SHA-256", "schema": {"type": "string"}}}}})
+def get_attachment(attachment_id: Id, desk: DeskDep, staff: StaffDep) -> Response:
     """The bytes, checked against their SHA-256; served so no browser runs them."""
     from urllib.parse import quote
 
