@@ -6,13 +6,13 @@ DDL, add a new function and use it in a new revision.
 
 from __future__ import annotations
 
-from alembic import op
-
 VERBS = ("UPDATE", "DELETE")
 
 
 def append_only(table: str) -> None:
     """The database itself refuses UPDATE and DELETE on `table` (a legal record)."""
+    from alembic import op  # here, not at import: the plugin kit re-exports this module
+
     if op.get_bind().dialect.name == "sqlite":
         for verb in VERBS:
             op.execute(
@@ -32,6 +32,8 @@ def append_only(table: str) -> None:
 
 def drop_append_only(table: str) -> None:
     """Undo `append_only` (before dropping or rebuilding the table)."""
+    from alembic import op
+
     if op.get_bind().dialect.name == "sqlite":
         for verb in VERBS:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb.lower()}")
