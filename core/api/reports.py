@@ -65,7 +65,7 @@ class CapaIn(BaseModel):
 
 @router.get("/capa")
 def list_capa(desk: DeskDep, staff: StaffDep, state: Annotated[str | None, Query(
-        json_schema_extra=listed(capa.CAPA_STATES, nullable=True))] = None
+        min_length=1, json_schema_extra=listed(capa.CAPA_STATES, nullable=True))] = None
               ) -> list[dict[str, Any]]:
     return capa.list_capa(desk, state, actor=staff.name)
 

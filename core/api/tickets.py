@@ -65,7 +65,8 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
     "X-Next-Cursor": {"description": "the next page's cursor", "schema": {"type": "string"}},
     "Link": {"description": '<...>; rel="next"', "schema": {"type": "string"}}}}})
 def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annotated[
-                 str | None, Query(json_schema_extra=listed(STATES, nullable=True))] = None,
+                 str | None, Query(min_length=1, json_schema_extra=listed(
+                     STATES, nullable=True))] = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  q: Annotated[str | None, Query(max_length=200, pattern=WORD)] = None,
@@ -73,7 +74,7 @@ def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annota
                  household: str | None = None,
                  phone: Annotated[str | None, Query(max_length=32, pattern=DIGITS)] = None,
                  category: Annotated[str | None, Query(
-                     json_schema_extra=listed("category"))] = None,
+                     min_length=1, json_schema_extra=listed("category"))] = None,
                  received_from: Annotated[str | None, Query(
                      alias="from", pattern=DAY, json_schema_extra={"format": "date"})] = None,
                  received_to: Annotated[str | None, Query(

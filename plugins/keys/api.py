@@ -148,7 +148,7 @@ class TaskIn(_In):
 
 @router.get("")
 def list_keys(desk: DeskDep, staff: StaffDep, status: Annotated[str | None, Query(
-        json_schema_extra=listed(STATUSES, nullable=True))] = None,
+        min_length=1, json_schema_extra=listed(STATUSES, nullable=True))] = None,
               unit: str | None = None) -> list[dict[str, Any]]:
     return service.list_keys(desk, status=status, unit=unit, actor=staff.name)
 

@@ -49,10 +49,10 @@ def site(db_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     desk.engine.dispose()
     port = free_port()
     env = os.environ | {"PROPDESK_DATABASE_URL": db_url, "PROPDESK_BACKGROUND": "0"}
+    log = (tmp_path / "server.log").open("w")  # a 500's traceback lands here
     server = subprocess.Popen(
         [BIN / "uvicorn", "core.api.main:app_from_env", "--factory", "--port", str(port),
-         "--log-level", "warning"], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         "--log-level", "warning"], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -65,6 +65,7 @@ def site(db_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 def schemathesis(url: str, token: str, out: Path, examples: int) -> dict[str, object]:
@@ -99,6 +100,9 @@ def schemathesis(url: str, token: str, out: Path, examples: int) -> dict[str, ob
     print(json.dumps(summary, ensure_ascii=False))
     if run.returncode:
         print(run.stdout[-20000:])
+        server_log = out.parent / "server.log"
+        if server_log.exists():
+            print(server_log.read_text(encoding="utf-8")[-5000:])
     return summary
 
 
