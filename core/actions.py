@@ -23,6 +23,7 @@ from core.directory import get_staff
 from core.errors import Conflict, DomainError, NotFound, TransitionRefused
 from core.labels import CHANNELS, COMPLAINT_SEVERITIES, NATURES, SEVERITIES, STATES
 from core.models import Counter, Staff, Ticket, TicketEvent
+from core.textcheck import check_fields
 from core.times import utcnow
 from core.views import event_view, ticket_view
 
@@ -68,6 +69,7 @@ def act(desk: Desk, number: str, action: str, actor: str | None, at: str | datet
         data: dict[str, Any], body: Callable[[Action], None],
         version: int | None = None) -> dict[str, Any]:
     """Run one ticket action in the caller's unit of work (or a new one)."""
+    check_fields(data)  # control characters, naming the field (before any database)
     with desk.write() as s:
         ticket = load(s, number)
         if version is not None and version != ticket.version:
@@ -190,6 +192,7 @@ def when(desk: Desk, s: Session, ticket: Ticket, at: str | datetime | None) -> d
 
 def record(s: Session, ticket: Ticket, kind: str, at: datetime, actor: str,
            data: dict[str, Any]) -> TicketEvent:
+    check_fields(data)  # what the history keeps: no control characters (field named)
     event = TicketEvent(ticket_id=ticket.id, kind=kind, at=at, actor=actor,
                         data={k: v for k, v in data.items() if v is not None},
                         recorded_at=utcnow())

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -49,6 +50,14 @@ class SiteSection(_Strict):
     timezone: str = "Asia/Shanghai"
     open_of_business: time = time(8, 30)
     close_of_business: time = time(18, 0)
+
+    @field_validator("close_of_business")
+    @classmethod
+    def _after_opening(cls, value: time, info: ValidationInfo) -> time:
+        opens = info.data.get("open_of_business")
+        if opens is not None and opens >= value:
+            raise ValueError(f"{value:%H:%M} is not after open_of_business ({opens:%H:%M})")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -214,6 +223,13 @@ class ServiceSection(_Strict):
     token_cache_seconds: float = Field(5, ge=0, le=300)
     #: most intake requests written in one transaction (`core.intake_queue`)
     intake_batch: int = Field(64, ge=1, le=1000)
+    #: an API token expires this many days after it is made (`token create --expires`
+    #: overrides it for one token); 0: tokens do not expire
+    token_days: float = Field(90, ge=0, le=3650)
+    #: `/health` is 503 when the database's disk has less room than this (bytes)
+    min_free_bytes: int = Field(100 * 1024 * 1024, ge=0)
+    #: receivers posted to at once, each in its own lane (a slow one delays only itself)
+    webhook_lanes: int = Field(16, ge=1, le=256)
     #: largest photo or file on a ticket (bytes); the upload route's body limit
     attachment_limit: int = Field(10 * 1024 * 1024, ge=1024)
     #: the attachment store (default: attachments/ beside a SQLite file)
@@ -291,6 +307,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raw = tomllib.loads(found.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError("config", f"{found}: no such file") from exc
+    except UnicodeDecodeError as exc:  # e.g. saved as GBK by a Chinese Windows editor
+        raise ConfigError("config", f"{found}: not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                          f"at offset {exc.start}); save it as UTF-8") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise ConfigError("config", f"{found}: cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config", f"{found}: not valid TOML ({exc})") from exc
     return parse_config(raw, source=str(found))

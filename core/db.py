@@ -37,7 +37,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+    except Exception as exc:  # a read-only file or disk: still serve reads (writes get 503)
+        if "readonly" not in str(exc):
+            raise
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
     # SQLAlchemy, not the driver, begins transactions (see `_sqlite_begin`)

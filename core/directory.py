@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.labels import ROLES
 from core.models import Staff, Unit
 from core.permissions import authorise, resolve, view_for
+from core.textcheck import check_text
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -34,15 +36,29 @@ def parse_unit_code(code: str) -> tuple[str, str]:
 
 
 def check_phone(phone: str | None) -> str | None:
-    if phone in (None, ""):
+    """A Chinese phone number (mobile, landline with its area code, 400/800 service
+    number) checked against the numbering plan (`phonenumbers`, Google's maintained
+    metadata); stored as national digits: `13812345678`, `02112345678`, `4008108888`."""
+    if phone is None or not phone.strip():
         return None
-    if not PHONE.match(phone):
+    check_text("phone", phone, free=False)
+    if not PHONE.match(phone.strip()):
         raise DomainError("phone", f"not a phone number: {phone!r}")
-    return phone.replace(" ", "").replace("-", "")
+    try:
+        number = phonenumbers.parse(phone, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise DomainError("phone", f"not a valid Chinese phone number: {phone!r} (a mobile "
+                          "such as 13812345678, a landline with its area code such as "
+                          "021-12345678, or a 400/800 number)")
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return "".join(ch for ch in national if ch.isdigit())
 
 
 def add_unit(desk: Desk, code: str, owner: str | None = None,
              phone: str | None = None, *, actor: str | None = None) -> dict[str, Any]:
+    check_text("owner", owner, free=False)
     code, building = parse_unit_code(code)
     phone = check_phone(phone)
     with desk.write() as s:
@@ -85,6 +101,8 @@ def import_units(desk: Desk, path: Path, *, actor: str | None = None) -> int:
 
 def add_staff(desk: Desk, name: str, role: str, department: str | None = None, *,
               actor: str | None = None) -> dict[str, Any]:
+    check_text("name", name, free=False)
+    check_text("department", department, free=False)
     name = name.strip()
     if not name:
         raise DomainError("name", "a staff member needs a name")

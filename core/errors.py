@@ -73,6 +73,40 @@ class Refusal:
         return {"field": self.field or "body", "error": self.message}
 
 
+#: PostgreSQL SQLSTATEs (and classes) meaning the server cannot store anything now
+PG_STORAGE = {"53100": "disk full", "53000": "insufficient resources",
+              "53200": "out of memory", "58030": "I/O error",
+              "25006": "read-only transaction", "57P03": "the server cannot accept "
+              "connections now", "08": "connection lost"}
+#: SQLite primary result codes (and message texts) meaning the same
+SQLITE_STORAGE = {13: "database or disk is full", 8: "read-only database",
+                  10: "disk I/O error", 14: "unable to open the database file",
+                  5: "database is locked"}
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """Why the database could not store a write (full, read-only, I/O, gone), or None
+    when `exc` is something else. Such a failure is the service's, not the user's: HTTP
+    503, and the unit of work rolled back, so nothing is half-written."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "diag", None),
+                                                       "sqlstate", None)
+    if code:
+        why = PG_STORAGE.get(code) or PG_STORAGE.get(code[:2])
+        if why:
+            return f"storage: {why} (SQLSTATE {code}); nothing was written"
+        return None
+    number = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(number, int) and (number & 0xFF) in SQLITE_STORAGE:
+        return f"storage: {SQLITE_STORAGE[number & 0xFF]}; nothing was written"
+    text = str(orig)
+    for why in ("database or disk is full", "attempt to write a readonly database",
+                "disk I/O error"):
+        if type(orig).__name__ == "OperationalError" and why in text:
+            return f"storage: {why}; nothing was written"
+    return None
+
+
 def refusal(exc: BaseException) -> Refusal | None:
     """The user-facing refusal for `exc`, or None when it is not the user's doing (a bug)."""
     if isinstance(exc, DomainError):
@@ -88,6 +122,9 @@ def refusal(exc: BaseException) -> Refusal | None:
         # a number beyond the database's integer range (SQLite: OverflowError,
         # PostgreSQL: DataError): the client's input, whichever route or plugin it reached
         return Refusal("path", "a number is out of range", 422)
+    storage = storage_failure(exc)
+    if storage is not None:
+        return Refusal("database", storage, 503, exit_code=1)
     name = type(exc).__name__
     if name in ("OperationalError", "ProgrammingError") and (
             "no such table" in str(exc) or "does not exist" in str(exc)):

@@ -27,6 +27,7 @@ from core import clocks, permissions
 from core.actions import SYSTEM, classify_fields, escalation_role, reserve
 from core.errors import Conflict, DomainError, NotFound, TimeConflict
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
+from core.textcheck import check_fields
 from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
 from core.views import ticket_view
 from core.work import WriteConflict
@@ -130,6 +131,7 @@ def _prepare(desk: Desk, index: int, request: dict[str, Any],
     unknown = set(request) - set(FIELDS)
     if unknown:
         raise DomainError(sorted(unknown)[0], "not a field of an intake")
+    check_fields(request)  # control characters, naming the field (before any database)
     summary = request.get("summary")
     if not summary or not str(summary).strip():
         raise DomainError("summary", "say what the customer reported")

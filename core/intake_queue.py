@@ -74,7 +74,13 @@ class IntakeQueue:
             results = intake_many(self.desk, [r for r, _, _ in batch],
                                   [at for _, at, _ in batch])
         except Exception as exc:  # noqa: BLE001 - every waiting request gets the error
-            log.exception("intake batch failed")
+            from core.errors import storage_failure
+
+            why = storage_failure(exc)
+            if why:  # told to each request (503); no traceback for a full disk
+                log.warning("intake batch of %s refused: %s", len(batch), why)
+            else:
+                log.exception("intake batch failed")
             results = [exc] * len(batch)
         for (_, _, future), result in zip(batch, results, strict=True):
             if isinstance(result, Exception):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -205,6 +206,10 @@ class ApiToken(Base):
     label: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    #: refused from then on (`[service] token_days`, or `token create --expires`)
+    expires_at: Mapped[datetime | None]
+    #: when it last opened a request (written at most once a minute)
+    last_used_at: Mapped[datetime | None]
 
     staff: Mapped[Staff] = relationship(lazy="joined")
 
@@ -227,6 +232,19 @@ class WebhookSubscription(Base):
     events: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime]
+    #: full phone numbers in payloads: granted by a manager, recorded (who, when)
+    unmasked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    unmasked_by: Mapped[str | None] = mapped_column(String(64))
+    unmasked_at: Mapped[datetime | None]
+
+
+class HealthProbe(Base):
+    """`/health` inserts a row here and rolls it back: a real write, nothing kept."""
+
+    __tablename__ = "health_probes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    pad: Mapped[str] = mapped_column(Text)
 
 
 class WebhookDelivery(Base):

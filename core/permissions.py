@@ -7,6 +7,7 @@ these rules.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, NotFound
 from core.models import Staff, Ticket
+from core.textcheck import FREE_TEXT
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -133,12 +135,29 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
+#: a Chinese mobile number written into free text (a summary, a note)
+MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
+
+
+def mask_deep(value: Any, key: str = "") -> Any:
+    """`value` with every owner's phone masked, however deeply nested: fields named like
+    `phone`, and mobile numbers inside free-text fields (summary, note, result, ...)."""
+    if isinstance(value, dict):
+        return {k: mask_deep(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_deep(v, key) for v in value]
+    if isinstance(value, str) and value:
+        name = key.lower()
+        if "phone" in name:
+            return mask_phone(value)
+        if name in FREE_TEXT:
+            return MOBILE.sub(r"\1****\2", value)
+    return value
+
+
 def redact(view: dict[str, Any], role: str | None) -> dict[str, Any]:
-    """A ticket or unit view as a role may see it."""
+    """A ticket or unit view as a role may see it: phones masked, in every field and in
+    the history's notes too, for roles that do not see them."""
     if role is None or role in PHONE_ROLES:
         return view
-    out = dict(view)
-    for key in ("phone", "contact_phone"):
-        if out.get(key):
-            out[key] = mask_phone(out[key])
-    return out
+    return mask_deep(view)

@@ -42,14 +42,17 @@ def make_plugin_manager(
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
     allowed = _allow_list(enabled)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    installed = list(entry_points(group=ENTRY_POINT_GROUP))
+    folder = os.environ.get("PROPDESK_PLUGINS_DIR") or plugins_dir
+    files = sorted(Path(folder).glob("*.py")) if folder else []
+    if enabled and os.environ.get("PROPDESK_LOAD_PLUGINS") is None:
+        _check_enabled(enabled, [ep.name for ep in installed] + [p.stem for p in files])
+    for ep in installed:
         if allowed is None or ep.name in allowed:
             pm.register(ep.load(), name=ep.name)
-    folder = os.environ.get("PROPDESK_PLUGINS_DIR") or plugins_dir
-    if folder:
-        for path in sorted(Path(folder).glob("*.py")):
-            if allowed is None or path.stem in allowed:
-                pm.register(_load_file(path), name=f"site:{path.stem}")
+    for path in files:
+        if allowed is None or path.stem in allowed:
+            pm.register(_load_file(path), name=f"site:{path.stem}")
     if os.environ.get("PROPDESK_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
@@ -70,6 +73,17 @@ def shared_plugin_manager(enabled: list[str] | None = None, plugins_dir: str | N
     if pm is None:
         pm = _SHARED[key] = make_plugin_manager(enabled, plugins_dir)
     return pm
+
+
+def _check_enabled(enabled: list[str], known: list[str]) -> None:
+    """A typo in `[plugins] enabled` stops the site naming it, instead of silently
+    loading no plugin."""
+    from core.errors import ConfigError
+
+    for name in enabled:
+        if name not in known:
+            raise ConfigError("plugins.enabled", f"unknown plugin {name!r}; installed: "
+                              f"{', '.join(sorted(set(known))) or 'none'}")
 
 
 def _allow_list(enabled: list[str] | None) -> set[str] | None:

@@ -33,10 +33,13 @@ def every(seconds: float, stop: threading.Event, work: Callable[[], Any], name: 
 
 def start_background(desk: Desk, stop: threading.Event) -> list[threading.Thread]:
     """The SLA watcher (every `[service] watch_interval` s), the webhook sender and the
-    notifier (1 s: each starts its lanes, one per receiver or channel)."""
+    notifier (1 s: each starts its lanes, one per receiver or channel, and never waits
+    for a slow one)."""
+    sender = webhooks.Sender(desk)
+    desk.state["webhook-sender"] = sender
     loops = [
         ("sla-watcher", desk.config.service.watch_interval, lambda: deadlines.check(desk)),
-        ("webhook-sender", 1.0, lambda: webhooks.deliver_due(desk)),
+        ("webhook-sender", 1.0, sender.run_pass),
         ("notifier", 1.0, lambda: notifiers.deliver_due(desk)),
     ]
     threads = []

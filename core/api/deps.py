@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.desk import Desk
 from core.models import Staff
-from core.tokens import authenticate, cached
+from core.tokens import Unauthenticated, cached, check
 
 
 async def get_desk(request: Request) -> Desk:
@@ -28,20 +28,19 @@ async def current_staff(request: Request, credentials: Annotated[
         HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Staff:
     """The staff member behind `Authorization: Bearer TOKEN` (401 otherwise).
 
-    A token checked moments ago is answered from memory (`core.tokens.authenticate`);
-    only a database lookup leaves the event loop.
+    A token checked moments ago is answered from memory (`core.tokens.check`); only a
+    database lookup leaves the event loop. An expired token's 401 says it expired.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, detail={"field": "Authorization",
                                          "error": "send Authorization: Bearer TOKEN"},
                             headers={"WWW-Authenticate": "Bearer"})
     desk, token = request.app.state.desk, credentials.credentials.strip()
-    staff = cached(desk, token) or await run_in_threadpool(authenticate, desk, token)
-    if staff is None:
-        raise HTTPException(401, detail={"field": "Authorization",
-                                         "error": "unknown or revoked token"},
-                            headers={"WWW-Authenticate": "Bearer"})
-    return staff
+    try:
+        return cached(desk, token) or await run_in_threadpool(check, desk, token)
+    except Unauthenticated as exc:  # unknown, revoked, or expired (the body says which)
+        raise HTTPException(401, detail=exc.as_dict(),
+                            headers={"WWW-Authenticate": "Bearer"}) from None
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]

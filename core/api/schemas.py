@@ -129,6 +129,8 @@ class WebhookIn(Body):
     url: str = Field(min_length=8, max_length=512, pattern=r"^https?://")
     events: list[str] = Field(min_length=1, max_length=16)
     secret: str | None = Field(default=None, min_length=16, max_length=128)
+    #: full phone numbers in the payloads: only a manager may grant it (recorded)
+    unmasked: bool = False
 
 
 class Out(BaseModel):

@@ -9,6 +9,7 @@ import click
 from core import followups
 from core.cli.context import Context
 from core.cli.output import echo_json, hm, short, table
+from core.cli.params import LIMIT
 from core.labels import STATES
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -66,7 +67,7 @@ def record(ctx: Context, number: str, method: str, satisfaction: int | None,
 @click.option("--mine", is_flag=True, help="Assigned to --as, or to their role.")
 @click.option("--overdue", is_flag=True, help="Past their due time.")
 @click.option("--waiting", is_flag=True, help="Also those waiting for closing or rain.")
-@click.option("--limit", default=100, show_default=True, type=int)
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def due(ctx: Context, mine: bool, overdue: bool, waiting: bool, limit: int,

@@ -6,6 +6,7 @@ import click
 
 from core.cli.context import Context
 from core.cli.output import echo_json, table
+from core.cli.params import LIMIT
 from core.notifiers import service
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -19,7 +20,7 @@ def notify() -> None:
 
 @notify.command("list")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def list_(ctx: Context, status: str | None, limit: int, as_json: bool) -> None:

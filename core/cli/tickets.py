@@ -11,6 +11,7 @@ import click
 from core import queries, tickets
 from core.cli.context import Context
 from core.cli.output import echo_json, table, ticket_block, ticket_rows
+from core.cli.params import LIMIT
 from core.labels import STATES
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -75,7 +76,7 @@ def show(ctx: Context, number: str, as_json: bool) -> None:
 @click.option("--overdue", is_flag=True, help="Past a deadline, not done.")
 @click.option("--at-risk", is_flag=True, help="Most of the time used, not yet overdue.")
 @click.option("--mine", is_flag=True, help="Owned by or assigned to --as.")
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: bool,
@@ -102,7 +103,7 @@ def list_(ctx: Context, state: str | None, overdue: bool, at_risk: bool, mine: b
 @click.option("--from", "received_from", metavar="DATE", help="Received on or after (YYYY-MM-DD).")
 @click.option("--to", "received_to", metavar="DATE", help="Received on or before (YYYY-MM-DD).")
 @click.option("--cursor", help="The next page: the cursor the previous page printed.")
-@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--limit", default=50, show_default=True, type=int)  # the service checks it
 @JSON
 @pass_ctx
 def search_(ctx: Context, words: tuple[str, ...], as_json: bool, **kw: Any) -> None:
@@ -233,7 +234,7 @@ def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at:
 
 @ticket.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch", default=5000, show_default=True, type=int)
+@click.option("--batch", default=5000, show_default=True, type=LIMIT)
 @JSON
 @pass_ctx
 def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.notifiers.settings import Route
+from core.permissions import mask_deep
 
 #: the seeds' defaults (SPEC §2, §3, §5): breaches to whom they were escalated, a major
 #: complaint's breach to the site manager too, group-complaint risk and repeat matters to
@@ -55,8 +56,9 @@ TITLES = {"sla_breached": "超时 deadline breached", "sla_at_risk": "临近超�
 
 
 def message(event: Event) -> tuple[str, str]:
-    """(subject, text). Owners' phones are never in it: group chats are not the desk."""
-    t = event.ticket or {}
+    """(subject, text). Owners' phones are never in it: group chats are not the desk (a
+    number typed into the summary is masked too)."""
+    t = mask_deep(event.ticket or {})
     head = f"【propdesk】{TITLES.get(event.name, event.name)}"
     parts = [t.get("number"), t.get("category"), t.get("severity"), t.get("unit") or
              t.get("location"), t.get("summary")]

@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,16 @@ TABLES = (("by_category", "类别 Category"), ("by_nature", "性质 Nature"),
           ("by_severity", "投诉级别 Severity"), ("by_channel", "来源 Channel"),
           ("by_building", "楼栋 Building"), ("by_topic", "主题 Topic"),
           ("by_state", "处理状态 Status"))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!~])")
+
+
+def md_escape(value: object) -> str:
+    """Text as it must appear in Markdown to print as itself: HTML-escaped (a raw
+    `<script>` stays text) and Markdown's own marks backslash-escaped, on one line."""
+    text = html.escape(str(value), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
 
 
 def pct(value: float | None) -> str:
@@ -83,14 +94,15 @@ def render(r: dict[str, Any], fmt: str, charts: list[str] | None = None) -> str:
         return out.getvalue()
     parts: list[str] = []
     if fmt == "md":
-        parts.append(f"# {title(r)}\n")
+        m = md_escape
+        parts.append(f"# {m(title(r))}\n")
         for name, headers, rows in sections(r):
-            parts.append(f"## {name}\n")
-            parts.append("| " + " | ".join(headers) + " |")
+            parts.append(f"## {m(name)}\n")
+            parts.append("| " + " | ".join(m(h) for h in headers) + " |")
             parts.append("|" + "---|" * len(headers))
-            parts += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+            parts += ["| " + " | ".join(m(c) for c in row) + " |" for row in rows]
             parts.append("")
-        parts += [f"![{c}]({c})" for c in charts or []]
+        parts += [f"![{m(c)}](<{html.escape(c)}>)" for c in charts or []]
         return "\n".join(parts) + "\n"
     if fmt == "html":
         e = html.escape
@@ -102,7 +114,7 @@ def render(r: dict[str, Any], fmt: str, charts: list[str] | None = None) -> str:
             parts += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>"
                       for row in rows]
             parts.append("</table>")
-        parts += [f"<img src='{e(c)}' alt='{e(c)}'>" for c in charts or []]
+        parts += [f"<img src='{e(c)}' alt='{e(c)}'>" for c in charts or []]  # e: quotes too
         return "\n".join(parts) + "\n"
     if fmt != "text":
         from core.errors import DomainError

@@ -308,7 +308,7 @@ def test_health_for_monitors(site: Desk) -> None:
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["status"] == "ok" and body["problems"] == {}
-        assert set(body["background"]) == {"sla-watcher", "webhook-sender"}
+        assert set(body["background"]) == {"sla-watcher", "webhook-sender", "notifier"}
         site.heartbeats["sla-watcher"] = (30.0, utcnow() - timedelta(hours=1))
         r = client.get("/health")
         assert r.status_code == 503

@@ -70,7 +70,8 @@ VALUES: dict[str, str] = {
     "number": "{received}", "reason": "走查", "note": "走查", "result": "已处理",
     "to": "赵强", "category": "repair", "summary": "走查", "unit": "1-1-502",
     "code": "9-9-909", "name": "走查员", "role": "frontdesk", "staff": "王芳",
-    "token_id": "1", "webhook_id": "1", "url": "https://example.invalid/hook",
+    "token_id": "1", "webhook_id": "1", "delivery_id": "1",
+    "url": "https://example.invalid/hook",
     "events": "ticket_transitioned", "period": "2026-11", "month": "2026-11",
     "from_staff": "王芳", "to_staff": "李娜", "tag": "K-0502", "kind": "spare",
     "loss_id": "1", "accountable": "孙丽", "circumstances": "走查", "outcome": "done",
@@ -110,6 +111,8 @@ SAMPLES: dict[str, list[str]] = {
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
     "token revoke": ["1"], "webhook remove": ["1"], "notify test": ["wecom", "--to", "王芳"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
+    "webhook phones": ["1", "full"],
+    "token create": ["--staff", "王芳", "--expires", "30d"],
     "keys add": ["K-NEW", "--kind", "公共区域", "--area", "水泵房"],
     "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
     "archive request": ["{file}", "--purpose", "view", "--requester", "王芳", "--reason", "走查"],
@@ -223,10 +226,14 @@ def _role(path: str) -> str:
 def snapshot(desk: Desk) -> dict[str, list[str]]:
     """Every table's rows, sorted: compared before and after each command."""
     out: dict[str, list[str]] = {}
-    names = inspect(desk.engine).get_table_names()
+    found = inspect(desk.engine)
+    names = found.get_table_names()
     with desk.engine.connect() as conn:
         for name in names:
-            rows = conn.execute(text(f'SELECT * FROM "{name}"'))
+            # a token's last use is the request's own bookkeeping, not a change it made
+            columns = ", ".join(f'"{c["name"]}"' for c in found.get_columns(name)
+                                if (name, c["name"]) != ("api_tokens", "last_used_at"))
+            rows = conn.execute(text(f'SELECT {columns} FROM "{name}"'))
             out[name] = sorted(repr(tuple(r)) for r in rows)
     return out
 
