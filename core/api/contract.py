@@ -59,6 +59,7 @@ def install(app: FastAPI, vocabularies: dict[str, Any]) -> None:
             return app.openapi_schema
         document = generate()
         declare(document, app.routes)
+        _no_controls(document)
         _answer_at_intake(document, vocabularies)
         _vocabularies(document, vocabularies)
         return document
@@ -127,6 +128,52 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     # a literal path (`/keys/check`) is its own resource, though `/keys/{tag}` matches too
     exact = found.get(scope["path"])
     return sorted(exact if exact else set().union(*found.values()))
+
+
+def _no_controls(document: dict[str, Any]) -> None:
+    """Every text a request carries says what `core.textcheck` refuses before any route:
+    control characters (a body's text may hold tab and newlines; a path, query value or
+    JSON key nothing below U+0020). Fields with their own pattern already say so."""
+    from core.api.fields import CONTROLS, LINE_CONTROLS
+
+    body_text, line = f"^[^{CONTROLS}]*$", f"^[^{LINE_CONTROLS}]*$"
+    schemas = document["components"]["schemas"]
+    names: list[str] = []
+
+    def refs(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.rsplit("/", 1)[-1]
+            if ref and name not in names:
+                names.append(name)
+                refs(schemas.get(name))
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    def patch(node: Any, pattern: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and not {"pattern", "enum", "const"} & set(node) \
+                    and node.get("format") != "binary":
+                node["pattern"] = pattern
+            if isinstance(node.get("additionalProperties"), dict):
+                node.setdefault("propertyNames", {"pattern": line})
+            for key, value in node.items():
+                if key not in ("$ref", "propertyNames", "examples", "default"):
+                    patch(value, pattern)
+        elif isinstance(node, list):
+            for value in node:
+                patch(value, pattern)
+
+    for item in document["paths"].values():
+        for operation in item.values():
+            refs(operation.get("requestBody", {}))
+            for parameter in operation.get("parameters", ()):
+                patch(parameter.get("schema"), line)
+    for name in names:
+        patch(schemas.get(name), body_text)
 
 
 def _answer_at_intake(document: dict[str, Any], vocabularies: dict[str, Any]) -> None:

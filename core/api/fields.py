@@ -18,7 +18,9 @@ from pydantic import AfterValidator, Field
 
 from core.labels import Vocabulary
 
-CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+#: refused in a body's text (`core.textcheck`: tab and newlines allowed), and on one line
+CONTROLS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+LINE_CONTROLS = "\\x00-\\x1f\\x7f-\\x9f"
 #: some character other than a space; no control character anywhere
 FILLED = f"^[^{CONTROLS}]*[^\\s{CONTROLS}][^{CONTROLS}]*$"
 CLEAN = f"^[^{CONTROLS}]*$"
@@ -104,4 +106,6 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a record's number")]
 Month = Annotated[str, Path(pattern=MONTH, examples=["2026-11"])]
 Day = Annotated[str, Path(pattern=DAY, examples=["2026-11-20"],
                           json_schema_extra={"format": "date"})]
-Code = Annotated[str, Path(max_length=64, pattern=FILLED)]
+#: a path or query word: something printable, no control character at all
+WORD = f"^[^{LINE_CONTROLS}]*[^\\s{LINE_CONTROLS}][^{LINE_CONTROLS}]*$"
+Code = Annotated[str, Path(max_length=64, pattern=WORD)]

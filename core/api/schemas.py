@@ -126,7 +126,7 @@ class StaffIn(Body):
 
 
 class WebhookIn(Body):
-    url: str = Field(min_length=8, max_length=512, pattern=r"^https?://")
+    url: str = Field(min_length=8, max_length=512, pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f]+$")
     events: list[str] = Field(min_length=1, max_length=16)
     secret: str | None = Field(default=None, min_length=16, max_length=128)
     #: full phone numbers in the payloads: only a manager may grant it (recorded)

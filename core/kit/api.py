@@ -15,6 +15,7 @@ from core.api.fields import (
     DAY,
     FILLED,
     MONTH,
+    WORD,
     Code,
     Day,
     Id,
@@ -30,6 +31,6 @@ from core.api.fields import (
 )
 
 #: field types whose schema says what the services accept (`core.api.fields`)
-__all__ = ["AMOUNT", "CLEAN", "DAY", "FILLED", "MONTH", "Code", "Day", "DeskDep", "Id",
+__all__ = ["AMOUNT", "CLEAN", "DAY", "FILLED", "MONTH", "WORD", "Code", "Day", "DeskDep", "Id",
            "Month", "RealDay", "StaffDep", "amount", "day", "listed", "optional", "text",
            "vocabulary", "when"]

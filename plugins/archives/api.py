@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.kit.api import FILLED, DeskDep, Id, Month, StaffDep, optional, text, vocabulary
+from core.kit.api import WORD, DeskDep, Id, Month, StaffDep, optional, text, vocabulary
 from plugins.archives import access, retention, service
 from plugins.archives.access import READS
 from plugins.archives.backup import verify
@@ -21,7 +21,7 @@ MAX_ID = 2**31 - 1
 #: a request or document id: bounded so no input overflows the database's integer
 RequestId = Id
 Status = Annotated[str | None, Query(max_length=16)]
-Ref = Annotated[str, PathParam(max_length=64, pattern=FILLED)]
+Ref = Annotated[str, PathParam(max_length=64, pattern=WORD)]
 
 
 def _external(schema: dict[str, Any]) -> None:

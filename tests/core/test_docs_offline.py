@@ -74,7 +74,7 @@ def test_every_operation_declares_its_answers(client: TestClient) -> None:
         for method, op in item.items():
             ok = [s for s in op["responses"] if s.startswith("2")]
             assert ok, (method, path)
-            for status in ok:
+            for status in (s for s in ok if s != "204"):  # No Content: nothing to type
                 content = op["responses"][status].get("content", {})
                 assert content, (method, path, status)
                 assert all(c.get("schema") not in (None, {}) for c in content.values()), (
