@@ -1,5 +1,11 @@
 """Staffing simulation benchmark: M/M/10 for a year in three simulators, accuracy, optimizer.
 
+The optimizer: both methods on the sample week (`--method erlang-a`, the start from
+Erlang A + simulation + CP-SAT, and `erlang-c`, the method before), interleaved in the
+same run, medians of SIM_BENCH_OPT_ROUNDS rounds; and a sinusoidal-demand desk where the
+hourly phase starts from the lagged offered load and from plain SIPP (corrections
+counted). SIM_BENCH_ONLY=optimizer runs only these and keeps the file's other sections.
+
 Run: `make bench` (or `.venv/bin/python -m bench sim`). Writes bench/results/sim.json.
 All three simulators run the same case in the same process, interleaved, so the ratios
 compare like with like; throughput figures are medians.
@@ -25,9 +31,12 @@ from simulations.erlang import erlang_c
 from simulations.mmc import simulate_mmc
 from simulations.optimize import optimize
 from simulations.params import sample_scenario
+from simulations.run import iter_replications
+from simulations.staffing import analytic, correct, sinusoid
 
 LAM, AHT_MIN, AGENTS, DAYS, TARGET = 120.0, 4.0, 10, 365, 20.0
 ROUNDS = int(os.environ.get("SIM_BENCH_ROUNDS", "3"))
+OPT_ROUNDS = int(os.environ.get("SIM_BENCH_OPT_ROUNDS", "3"))
 OUT = Path(__file__).parent / "results" / "sim.json"
 
 
@@ -99,7 +108,71 @@ def accuracy(case: tuple[float, float, int, int, float], seeds: range) -> dict:
     return out
 
 
+def optimization() -> dict:
+    """Both optimizer methods on the sample week, interleaved; medians per method."""
+    print(f"weekly roster optimization (sample scenario, 20 reps, 2 workers), {OPT_ROUNDS} "
+          "rounds, methods interleaved", flush=True)
+    runs: dict[str, list[dict]] = {"erlang-a": [], "erlang-c": []}
+    for r in range(OPT_ROUNDS):
+        for method in runs:
+            load = os.getloadavg()[0]
+            opt = optimize(sample_scenario(), replications=20, workers=2, method=method)
+            run = {"seconds": opt.seconds, "agent_shifts_per_week": opt.agent_shifts,
+                   "agent_hours_per_week": opt.agent_hours,
+                   "technician_hours_per_week": opt.technician_hours,
+                   "candidates": opt.evaluations, "replications": opt.replications,
+                   "feasible": opt.feasible, "load_average_1min_before": load,
+                   "agents": opt.agents, "binding": opt.binding}
+            runs[method].append(run)
+            print(f"  round {r + 1} {method}: {opt.seconds:6.1f} s, {opt.evaluations} "
+                  f"candidates, {opt.replications} replications, {opt.agent_shifts} "
+                  f"agent-shifts ({opt.agent_hours:.0f} h), feasible {opt.feasible}; "
+                  f"load {load:.1f}", flush=True)
+    out: dict = {"rounds": OPT_ROUNDS, "replications_per_candidate": 20, "workers": 2,
+                 "target_seconds": 10, "runs": runs}
+    for method, rs in runs.items():
+        out[method] = {key: statistics.median(x[key] for x in rs) for key in (
+            "seconds", "agent_shifts_per_week", "agent_hours_per_week", "candidates",
+            "replications")}
+    a, c = out["erlang-a"], out["erlang-c"]
+    out["speedup"] = c["seconds"] / a["seconds"]
+    print(f"  medians: erlang-a {a['seconds']:.1f} s, {a['agent_shifts_per_week']} agent-"
+          f"shifts; erlang-c {c['seconds']:.1f} s, {c['agent_shifts_per_week']} agent-shifts;"
+          f" {out['speedup']:.2f}x (target: ≤ 10 s, roster no larger)", flush=True)
+    return out
+
+
+def sinusoid_case(replications: int = 8) -> dict:
+    """Hour-by-hour corrections from the lagged start and from SIPP, same seeds."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    sc = sinusoid(aht_min=30, per_hour=60, amplitude=0.8, patience_min=10, days=7)
+    out: dict = {"case": {"per_hour_mean": 60, "amplitude": 0.8, "period_hours": 24,
+                          "aht_min": 30, "patience_min": 10, "days": 7,
+                          "replications_per_round": replications}}
+    with ProcessPoolExecutor(2) as pool:
+        def simulate(s, n):  # type: ignore[no-untyped-def]
+            return list(iter_replications(s, range(n), 1, executor=pool))
+
+        for name, lag in (("lagged", 1.0), ("unlagged_sipp", 0.0)):
+            q, need = analytic(sc, lag)
+            req = correct(sc, q, need, simulate, replications)
+            out[name] = req.as_dict()
+            print(f"  sinusoid {name}: {req.corrections} hour-agents corrected in "
+                  f"{req.rounds} rounds {req.history}", flush=True)
+    out["lagged_needs_fewer"] = out["lagged"]["corrections"] < out["unlagged_sipp"][
+        "corrections"]
+    return out
+
+
 def main() -> None:
+    if os.environ.get("SIM_BENCH_ONLY") == "optimizer":
+        data = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+        data["optimization"] = optimization()
+        data["sinusoid"] = sinusoid_case()
+        OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"wrote {OUT} (optimizer sections)")
+        return
     print(f"M/M/{AGENTS}, {LAM:g} calls/h, AHT {AHT_MIN:g} min, {DAYS} days; "
           f"{ROUNDS} rounds, interleaved", flush=True)
     rates: dict[str, list[float]] = {"propdesk": [], "simpy_idiomatic": [], "ciw": []}
@@ -132,12 +205,8 @@ def main() -> None:
               f"CIs covering Erlang C: SL {a['service_level']['seeds_whose_ci95_covers_erlang_c']}"
               f"/5, wait {a['mean_wait_s']['seeds_whose_ci95_covers_erlang_c']}/5", flush=True)
 
-    print("weekly roster optimization (sample scenario, 168 h, 3 shifts/day, 20 reps)",
-          flush=True)
-    opt = optimize(sample_scenario(), replications=20, workers=2)
-    print(f"  {opt.seconds:.1f} s, {opt.evaluations} candidates, feasible {opt.feasible}, "
-          f"{opt.agent_hours:.0f} agent-hours/week, binding {opt.binding[:3]} "
-          f"(target ≤ 120 s)", flush=True)
+    opt = optimization()
+    sin = sinusoid_case()
 
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps({
@@ -149,10 +218,8 @@ def main() -> None:
                      "median_callers_per_second": med, "service_level": sls,
                      "ratios": ratios, "targets": {"vs_simpy_idiomatic": 1.5, "vs_ciw": 3.0}},
         "accuracy": acc,
-        "optimization": {"seconds": opt.seconds, "evaluations": opt.evaluations,
-                         "replications_per_candidate": 20, "workers": 2,
-                         "feasible": opt.feasible, "agent_hours_per_week": opt.agent_hours,
-                         "binding": opt.binding, "target_seconds": 120},
+        "optimization": opt,
+        "sinusoid": sin,
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {OUT}")
 

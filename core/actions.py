@@ -38,7 +38,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "report": frozenset({"resolved"}),
     "close": frozenset({"reported"}),
     "reopen": frozenset({"resolved", "reported", "closed"}),
-    "followup": frozenset({"resolved", "reported", "closed"}),
+    # an open ticket only for the follow-ups that run while it is handled (first call,
+    # agreement, survey): `core.followups.record` checks which
+    "followup": OPEN_STATES | {"closed"},
     "withdraw": OPEN_STATES,
     **{a: OPEN_STATES for a in ("contact", "escalate", "reclassify", "pause", "resume",
                                 "handover", "attach")},

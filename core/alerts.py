@@ -42,7 +42,7 @@ def check_intake(desk: Desk, s: Session, batch: list[Ticket]) -> list[list[Later
     tax = taxonomy(desk.config)
     found = []
     for t in batch:
-        topic = tax.classify(t.topic, t.summary)
+        topic = tax.key(t.topic, t.summary)  # a free-text topic counts as itself
         location = (t.location or "").strip()[:128] or None
         found.append((t, topic, location))
     s.execute(insert(TicketTopic), [

@@ -87,12 +87,18 @@ class SLASection(_Strict):
     policies: dict[str, Policy] = Field(default_factory=dict)
     #: after a dissatisfied report-back the resolve clock restarts with this (SPEC §2)
     reopen: dict[str, str] = Field(default_factory=lambda: {"repair": "24h"})
+    #: the communication clock (SPEC §3; seed 001 G4 "三天未完成留有沟通记录"): a repair
+    #: unfinished after this long needs a logged contact with the owner after the first
+    #: reply. Keys "category.severity" or "category". "3d": the seed says 三天 (days), where
+    #: it means working days it says 工作日 (3个工作日内, seed 004)
+    communication: dict[str, str] = Field(default_factory=lambda: {"repair": "3d"})
 
-    @field_validator("reopen")
+    @field_validator("reopen", "communication")
     @classmethod
     def _reopen(cls, value: dict[str, str]) -> dict[str, str]:
         for text in value.values():
-            Duration.parse(text)
+            if text not in ("", "none"):  # "none": this category has no such clock
+                Duration.parse(text)
         return value
 
 
@@ -114,11 +120,18 @@ class FollowupSection(_Strict):
     always: list[str] = Field(default_factory=lambda: [
         "repair.urgent", "repair.water_leak", "repair.important"])
     #: how long after resolution (complaints: after closing) the follow-up is due
+    #: "default": information other than complaints and repairs, a week after handling
+    #: (物业服务回访: 问题处理后一周内回访)
     within: dict[str, str] = Field(default_factory=lambda: {
-        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "10wd"})
-    #: complaints: a tracked first call after intake, e.g. "24h"; off by default because the
-    #: complaint reply clock (2 h / 1 working day) already asks for that call sooner
-    first_call: str | None = None
+        "complaint": "3wd", "repair": "10wd", "paid_service": "1wd", "default": "7d"})
+    #: complaints: a tracked first call after intake (前台接单后 24 小时回访); "" turns it off
+    first_call: str | None = "24h"
+    #: special-service agreements: follow-ups due this long after the middle and after the
+    #: end of the agreement (特约服务协议实施中期及结束后); "" turns them off
+    agreement: str | None = "1wd"
+    #: a "dissatisfied" survey answer: followed up in person by the responsible
+    #: professional within this time (客户问卷调查不满意项 100% 上门回访); "" turns it off
+    survey: str | None = "5wd"
     urgent: str = "24h"                # emergency repairs (急修)
     after_rain: str = "1wd"            # leak repairs: after the first rainy day
     second: str = "60d"                # major engineering repairs: a second follow-up
@@ -135,7 +148,13 @@ class FollowupSection(_Strict):
         return value
 
     _durations = field_validator("within", "first_call", "urgent", "after_rain", "second",
-                                 "after_redo", "retry_after")(_check_durations)
+                                 "after_redo", "retry_after", "agreement",
+                                 "survey")(_check_durations)
+
+    @field_validator("first_call", "agreement", "survey", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        return None if value in ("", "none", "off", False) else value
 
     def rate_for(self, category: str, keys: list[str]) -> tuple[str, float]:
         """The rate that applies: an `always` key, then the category's rate, then default."""
@@ -275,7 +294,14 @@ class Config(_Strict):
 
     def reopen_duration(self, category: str) -> Duration | None:
         text = self.sla.reopen.get(category)
-        return Duration.parse(text) if text else None
+        return Duration.parse(text) if text and text != "none" else None
+
+    def communication_duration(self, category: str, severity: str | None) -> Duration | None:
+        """The communication clock of a ticket (`[sla] communication`); None: it has none."""
+        table = self.sla.communication
+        text = table.get(f"{category}.{severity}") if severity else None
+        text = text if text is not None else table.get(category)
+        return Duration.parse(text) if text and text != "none" else None
 
 
 def _days(items: list[date | CalendarDay]) -> dict[date, str]:

@@ -1,6 +1,7 @@
 """The deadline check: record at-risk and breached clocks once each, escalate, announce.
 
 `propdesk sla check` runs one pass; the Service issue's watcher runs it every N seconds.
+Each pass first reprices open clocks if the site calendar changed (`core.repricing`).
 Rows are claimed with FOR UPDATE SKIP LOCKED, so several checkers never record twice.
 Follow-ups (回访) have clocks too: an open follow-up past its due time is breached once,
 moves one role up (desk → supervisor → site manager) and is announced with the same
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import repricing
 from core.actions import escalation_role
 from core.models import FollowupTask, SLAClock, Ticket, TicketEvent
 from core.times import show, utcnow
@@ -46,6 +48,8 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
     now = now or desk.now()
     fired: list[tuple[str, Ticket, SLAClock, dict[str, Any]]] = []
     with desk.write() as s:
+        # a changed calendar first, so nothing is breached early
+        repriced = repricing.catch_up(desk, s, now)
         due = (select(SLAClock).where(SLAClock.met_at.is_(None),
                                       SLAClock.paused_since.is_(None), SLAClock.due_at < now,
                                       SLAClock.breached_at.is_(None))
@@ -93,7 +97,8 @@ def check(desk: Desk, now: datetime | None = None) -> dict[str, list[dict[str, A
         for hook, tv, cv in calls:  # announced after the commit, in one burst
             desk.notify(hook, ticket=tv, clock=cv)
         desk.notify("deadlines_checked", now=now)  # plugins check their own clocks
-    return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"]}
+    return {"breached": out["sla_breached"], "at_risk": out["sla_at_risk"],
+            "repriced": repriced["moved"] if repriced else []}
 
 
 def _followups(desk: Desk, s: Any, now: datetime) -> list[tuple[str, FollowupTask,

@@ -138,5 +138,6 @@ def _life(desk: Desk, rng: random.Random, scenario: tuple, unit: str, received: 
     closer = "刘洋" if severity == "major" else agent  # major complaints: the supervisor
     tickets.close(desk, number, actor=closer, at=at)
     if category in ("complaint", "paid_service") and (at := step(rng.uniform(4, 48))):
+        caller = "陈静" if severity == "major" else "刘洋"  # major complaints: the manager
         followups.record(desk, number, method="phone", satisfaction=rng.choice([4, 5, 5]),
-                         fixed=True, actor="刘洋", at=at)
+                         fixed=True, actor=caller, at=at)

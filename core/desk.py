@@ -33,6 +33,9 @@ class Desk:
     engine: Engine
     pm: pluggy.PluginManager
     now: Callable[[], datetime] = field(default=utcnow)
+    #: when this process read its configuration: the newest one wins a calendar change
+    #: (`core.repricing`), an older process running beside it does not undo it
+    opened_at: datetime = field(default_factory=utcnow, init=False)
 
     def __post_init__(self) -> None:
         self.pm.hook.site_opened(desk=self)  # e.g. the webhook outbox of this database

@@ -156,3 +156,22 @@ def unit_view(unit: Unit) -> dict[str, Any]:
 def staff_view(staff: Staff) -> dict[str, Any]:
     return {"name": staff.name, "role": staff.role, "department": staff.department,
             "active": staff.active}
+
+
+def desk_owner(s: Session, name: str, field: str = "by") -> str:
+    """The first-contact owner of information a staff member passes on (SPEC §2: "any
+    staff member who receives information must pass it to the receiving desk"): `name`
+    when a desk role, else the desk's first active supervisor (then manager, then front
+    desk). The one who heard it is kept by the caller (e.g. as `reporter`)."""
+    from core.permissions import OWNER_ROLES
+
+    staff = get_staff(s, name, field)
+    if staff.role in OWNER_ROLES:
+        return staff.name
+    for role in ("supervisor", "manager", "frontdesk"):
+        found = s.scalar(select(Staff.name).where(Staff.role == role, Staff.active)
+                         .order_by(Staff.id).limit(1))
+        if found is not None:
+            return str(found)
+    raise NotFound(field, f"{staff.name} ({staff.role}) cannot own a ticket and the site "
+                   "has no desk staff to pass it to")

@@ -2,7 +2,8 @@
 
 A resolved ticket is planned once per resolution round: the rate for its category (or an
 `always` rule) and a seeded draw decide whether it is followed up; the decision, draw and
-rate are stored either way (`status="skipped"` when not drawn), so the achieved rate can
+rate are stored either way (`status="skipped"` when not drawn; "not_followed" when the
+window closed before propdesk knew the ticket: imported history), so the achieved rate can
 be reported and any decision re-checked. Follow-ups carry a clock like tickets do
 (`due_at`, `at_risk_at`, breach recorded once by `core.deadlines.check`).
 """
@@ -21,9 +22,9 @@ from core import actions, sampling, sla
 from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
 from core.errors import DomainError, TimeConflict, TransitionRefused
-from core.labels import FOLLOWUP_METHODS
+from core.labels import FOLLOWUP_METHODS, STATES
 from core.models import Followup, FollowupTask, RainyDay, Ticket
-from core.permissions import authorise
+from core.permissions import authorise, check, check_followup_rank
 from core.times import parse_time, show
 from core.topics import taxonomy
 from core.views import ticket_view
@@ -36,6 +37,9 @@ LADDER = ("frontdesk", "supervisor", "manager")
 ROLE_BY_SEVERITY = {"major": "manager", "important": "supervisor"}
 LIVE = ("waiting", "open")
 MAIN_KINDS = ("standard", "urgent", "leak", "redo")
+#: follow-ups that may be recorded while the ticket is still being handled
+WHILE_OPEN = ("first_call", "agreement_mid", "agreement_end", "survey")
+DONE_STATES = ("resolved", "reported", "closed")
 Later = Callable[[dict[str, Any]], None]
 
 
@@ -147,7 +151,7 @@ def first_call(desk: Desk, t: Ticket) -> FollowupTask | None:
     task = FollowupTask(
         ticket=t, kind="first_call", round=0, category=t.category, status="waiting",
         reason="complaint: first call after intake", rate=1.0, draw=None,
-        owner_role=owner_role(t.category, t.severity), assignee=t.owner, policy=policy,
+        owner_role="frontdesk", assignee=t.owner, policy=policy,  # 前台接单后 24 小时回访
         created_at=t.received_at, attempts=0, escalation_level=0)
     start_clock(desk, task, t.received_at)
     return task
@@ -183,10 +187,11 @@ def live_tasks(s: Session, t: Ticket) -> list[FollowupTask]:
 def record(desk: Desk, number: str, *, method: str, satisfaction: int,
            fixed: bool | None = None, comment: str | None = None, actor: str | None = None,
            at: str | datetime | None = None) -> dict[str, Any]:
-    """Record the customer's verdict; 2 or less, or not fixed, reopens the ticket.
+    """Record the customer's verdict; 2 or less, or not fixed, reopens a handled ticket.
 
     The follow-up completes the ticket's earliest-due live task (and an open first call);
-    a follow-up nobody asked for is still recorded.
+    a follow-up nobody asked for is still recorded. Only the role the task is assigned to,
+    or a role above, records it (a survey's: its professional, or a lead).
     """
     method = FOLLOWUP_METHODS.parse(method)
     if satisfaction is None:
@@ -194,36 +199,60 @@ def record(desk: Desk, number: str, *, method: str, satisfaction: int,
     check_satisfaction(satisfaction)
     result: dict[str, Any] = {}
 
-    def body(a: Action) -> None:
-        row = Followup(ticket_id=a.ticket.id, at=a.at, actor=a.actor, method=method,
-                       satisfaction=satisfaction, fixed=fixed, comment=comment)
-        a.session.add(row)
-        a.session.flush()
-        completed = _complete(a.session, a.ticket, row, a.at)
-        reopened = satisfaction <= 2 or fixed is False
-        a.record("followed_up", {"method": method, "satisfaction": satisfaction,
-                                 "fixed": fixed, "comment": comment, "task": completed})
-        if reopened:
-            reopen(a, "follow-up: customer dissatisfied or issue not fixed")
-        result.update(method=method, at=show(a.at, desk.tz), actor=a.actor,
-                      satisfaction=satisfaction, fixed=fixed, comment=comment,
-                      reopened=reopened, task=completed)
+    with desk.write() as s:  # the follow-up and its announcement: one unit of work
+        t = load(s, number)
+        task = next_task(s, t)
+        if t.state not in DONE_STATES and task is None:
+            raise TransitionRefused("state", f"cannot followup ticket {t.number}: it is "
+                                    f"{STATES.label(t.state)}")
+        if task is not None and task.kind == "survey" and method != "visit":
+            raise DomainError("method", "a dissatisfied survey answer is followed up in "
+                              "person: --method visit")
+        role = task.owner_role if task is not None else owner_role(t.category, t.severity)
+        data = {"method": method, "satisfaction": satisfaction, "task_role": role,
+                "task_assignee": task.assignee_id if task is not None else None}
 
-    with desk.write():  # the follow-up and its announcement: one unit of work
-        view = act(desk, number, "followup", actor, at, {"method": method,
-                                                         "satisfaction": satisfaction}, body)
+        def body(a: Action) -> None:
+            row = Followup(ticket_id=a.ticket.id, at=a.at, actor=a.actor, method=method,
+                           satisfaction=satisfaction, fixed=fixed, comment=comment)
+            a.session.add(row)
+            a.session.flush()
+            completed = _complete(a.session, a.ticket, task, row, a.at)
+            reopened = (satisfaction <= 2 or fixed is False) and a.ticket.state in DONE_STATES
+            a.record("followed_up", {"method": method, "satisfaction": satisfaction,
+                                     "fixed": fixed, "comment": comment, "task": completed})
+            if reopened:
+                reopen(a, "follow-up: customer dissatisfied or issue not fixed")
+            result.update(method=method, at=show(a.at, desk.tz), actor=a.actor,
+                          satisfaction=satisfaction, fixed=fixed, comment=comment,
+                          reopened=reopened, task=completed)
+
+        view = act(desk, number, "followup", actor, at, data, body)
         desk.notify("followup_recorded", ticket=view, followup=result)
     return view | {"followup": result}
 
 
-def _complete(s: Session, t: Ticket, row: Followup, at: datetime) -> str | None:
+def next_task(s: Session, t: Ticket) -> FollowupTask | None:
+    """The live task a follow-up recorded now completes: the earliest due; on a ticket
+    still being handled, only one that runs meanwhile (first call, agreement, survey)."""
     live = live_tasks(s, t)
     main = [x for x in live if x.kind != "first_call" and (x.status == "open" or
                                                             x.waits_for == "close")]
-    main.sort(key=lambda x: (x.due_at is None, x.due_at or at, x.id))
-    done = main[:1] + [x for x in live if x.kind == "first_call"]
-    for task in done:
-        task.status, task.done_at, task.followup_id = "done", at, row.id
+    if t.state not in DONE_STATES:
+        main = [x for x in main if x.kind in WHILE_OPEN]
+    main.sort(key=lambda x: (x.due_at is None, x.due_at or x.created_at, x.id))
+    if main:
+        return main[0]
+    first = [x for x in live if x.kind == "first_call"]
+    return first[0] if first else None
+
+
+def _complete(s: Session, t: Ticket, task: FollowupTask | None, row: Followup,
+              at: datetime) -> str | None:
+    done = ([task] if task is not None else []) + [
+        x for x in live_tasks(s, t) if x.kind == "first_call" and x is not task]
+    for x in done:
+        x.status, x.done_at, x.followup_id = "done", at, row.id
     return done[0].kind if done else None
 
 
@@ -233,14 +262,18 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
     method = FOLLOWUP_METHODS.parse(method)
     cfg = desk.config.followup
     with desk.write() as s:
-        authorise(desk, actor, "followup")
+        staff = authorise(desk, actor)
         t = load(s, number)
         when, who = actions.when(desk, s, t, at), _actor_name(s, actor)
         live = [x for x in live_tasks(s, t) if x.status == "open"]
+        if staff is not None and not any(x.assignee_id == staff.id for x in live):
+            check(staff, "followup")  # the desk's, but a survey's professional
         if not live:
             raise TransitionRefused("number", f"no follow-up of {t.number} is open")
         live.sort(key=lambda x: (x.kind == "first_call", x.due_at, x.id))
         task = live[0]
+        if staff is not None and task.assignee_id != staff.id:
+            check_followup_rank(staff, task.owner_role, t.number)
         task.attempts += 1
         escalated = task.attempts >= cfg.attempts
         data: dict[str, Any] = {"kind": task.kind, "attempt": task.attempts,
@@ -340,7 +373,10 @@ def due(desk: Desk, *, mine: bool | str | None = None, overdue: bool = False,
         raise DomainError("limit", "must be at least 1")
     now = now or desk.now()
     with desk.read() as s:
-        reader = authorise(desk, actor, "followup")
+        reader = authorise(desk, actor)
+        if reader is not None and not (mine in (True, reader.name)
+                                       and reader.role not in LADDER):
+            check(reader, "followup")  # the desk's queue; a professional sees their own
         if mine is True:
             if reader is None:
                 raise DomainError("mine", "needs --as STAFF (or PROPDESK_STAFF)")
@@ -396,7 +432,7 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
     draws as planning at resolution, with the in-person floor kept per month in memory.
     """
     start = parse_time(since, desk.tz, "since") if since is not None else None
-    planned = chosen = 0
+    planned = chosen = missed = 0
     with desk.write() as s:
         authorise(desk, actor, "plan")
         has = select(FollowupTask.id).where(FollowupTask.ticket_id == Ticket.id,
@@ -419,6 +455,9 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
                 task = _task(desk, s, t, p, at)
                 if task in s:
                     s.expunge(task)
+                if task.waits_for == "close" and t.closed_at is not None:
+                    start_clock(desk, task, t.closed_at)  # closed already: its window runs
+                missed += _passed_before_recording(desk, task, t)
                 rows.append(_row(task, t))
                 chosen += p.chosen
                 if t.category == "repair" and p.kind in MAIN_KINDS:
@@ -430,7 +469,23 @@ def plan_backlog(desk: Desk, *, since: str | datetime | None = None,
                 rows = []
         if rows:
             s.execute(FollowupTask.__table__.insert(), rows)
-    return {"planned": planned, "followups": chosen}
+    return {"planned": planned, "followups": chosen, "not_followed_imported": missed}
+
+
+def _passed_before_recording(desk: Desk, task: FollowupTask, t: Ticket) -> bool:
+    """A follow-up whose window closed before propdesk knew the ticket (imported history)
+    is recorded as not followed up (imported): never breached, never escalated."""
+    if task.status == "open" and task.due_at is not None:
+        passed = task.due_at < t.recorded_at
+    elif task.status == "waiting" and task.waits_for == "rain":  # no rain on record then
+        passed = _add(desk, task.created_at, desk.config.followup.within.get(
+            "repair", "10wd")) < t.recorded_at
+    else:
+        return False
+    if passed:
+        task.status, task.waits_for = "not_followed", None
+        task.reason = "imported: window passed before import"
+    return passed
 
 
 def _row(task: FollowupTask, t: Ticket) -> dict[str, Any]:

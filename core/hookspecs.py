@@ -147,9 +147,10 @@ def ticket_transitioned(ticket: dict[str, Any], action: str, from_state: str,
 def sla_at_risk(ticket: dict[str, Any], clock: dict[str, Any], desk: Any) -> None:
     """A clock has used its at-risk share of time (default 80 %) and is not met.
 
-    `ticket`: the ticket (without its history). `clock`: name, round, policy, due_at,
-    at_risk_at. Fires once per clock, after commit,
-    when the deadline check (`propdesk sla check`, the watcher) first finds it.
+    `ticket`: the ticket (without its history). `clock`: name (reply, resolve,
+    communication, followup), round, policy, due_at, at_risk_at. Fires once per clock,
+    after commit, when the deadline check (`propdesk sla check`, the watcher) first finds
+    it (again after a calendar change lifted the warning: a `deadline_repriced` event).
 
     `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
     here opens a unit of its own.
@@ -186,9 +187,9 @@ def followup_scheduled(ticket: dict[str, Any], task: dict[str, Any], desk: Any) 
     """A follow-up (回访) was put in the queue: a ticket was resolved and drawn, or closed.
 
     `ticket`: the ticket (without history). `task`: kind (standard, urgent, leak, second,
-    redo, first_call), status (open; or waiting for the ticket's closing or the first
-    rainy day), owner_role, assignee, method ("visit" when it must be in person), due_at,
-    reason, rate and draw. Fires after commit.
+    redo, first_call, agreement_mid, agreement_end, survey), status (open; or waiting for
+    the ticket's closing or the first rainy day), owner_role, assignee, method ("visit"
+    when it must be in person), due_at, reason, rate and draw. Fires after commit.
 
     `desk`: the site's `Desk`; the unit of work has committed, so a plugin's `desk.write()`
     here opens a unit of its own.

@@ -29,6 +29,7 @@ from core.errors import Conflict, DomainError, NotFound, TimeConflict
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
 from core.textcheck import check_fields
 from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
+from core.topics import taxonomy
 from core.views import ticket_view
 from core.work import WriteConflict
 
@@ -78,6 +79,7 @@ class Prepared:
     key: str | None
     request_hash: str
     note: dict[str, Any] | None = None  # why a plugin reclassified it (`classify_ticket`)
+    matched: dict[str, Any] | None = None  # how the topic was classed (`core.topics`)
 
 
 def intake_many(desk: Desk, requests: list[dict[str, Any]],
@@ -169,7 +171,15 @@ def _prepare(desk: Desk, index: int, request: dict[str, Any],
                                 answer)
     return Prepared(index, fields, str(by), actor, request.get("unit"),
                     request.get("location"), reporter, received, now, answer,
-                    request.get("idempotency_key") or None, request_hash, note)
+                    request.get("idempotency_key") or None, request_hash, note,
+                    topic_record(desk, fields["topic"], fields["summary"]))
+
+
+def topic_record(desk: Desk, topic: str | None, summary: str | None) -> dict[str, Any]:
+    """The matcher's decision as the history keeps it: topic code, keyword, scores."""
+    m = taxonomy(desk.config).match(topic, summary)
+    return {"code": m.code, "keyword": m.keyword, "source": m.source,
+            "scores": m.scores or None}
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -276,6 +286,7 @@ def _ticket(desk: Desk, p: Prepared, staff: dict[str, Staff],
     owner = staff.get(p.by.strip())
     if owner is None:
         raise NotFound("by", f"no staff member {p.by!r}")
+    permissions.check_owner(owner, "by")
     unit = None
     if p.unit:
         unit = units.get(p.unit.strip())
@@ -292,8 +303,7 @@ def _ticket(desk: Desk, p: Prepared, staff: dict[str, Staff],
     met: list[str] = []
     if p.answer is not None:  # answered on the spot
         ticket.state, ticket.result = "resolved", p.answer
-        met = clocks.meet(ticket, "reply", p.received) + clocks.meet(ticket, "resolve",
-                                                                     p.received)
+        met = clocks.finished(desk, ticket, p.received)
     return p, ticket, met
 
 
@@ -323,7 +333,7 @@ def _first_events(p: Prepared, t: Ticket, met: list[str]) -> list[dict[str, Any]
                                      "summary")}
     events = [event("received", t.owner.name, data | {
         "unit": t.unit.code if t.unit else None, "location": t.location,
-        "classified": p.note})]
+        "classified": p.note, "topic_match": p.matched})]
     if t.nature == "important":
         events.append(event("notified", SYSTEM, {"to": escalation_role(t),
                                                  "why": "important information (重要)"}))

@@ -125,6 +125,17 @@ ROLES = _vocab("role", [
 CLOCKS = _vocab("clock", [
     ("reply", "首次答复", "first reply"),
     ("resolve", "处理完成", "resolution"),
+    ("communication", "沟通记录", "communication with the owner", ("沟通",)),
+])
+
+#: how a contact with the owner was made (`ticket contact --method`)
+CONTACT_METHODS = _vocab("method", [
+    ("phone", "电话", "phone"),
+    ("visit", "上门", "visit", ("面谈", "面访")),
+    ("sms", "短信", "text message"),
+    ("wechat", "微信", "WeChat"),
+    ("letter", "信函", "letter"),
+    ("email", "邮件", "e-mail"),
 ])
 
 FOLLOWUP_METHODS = _vocab("method", [

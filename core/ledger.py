@@ -2,12 +2,16 @@
 
 Columns: received_at, category, summary (required); number, channel, severity, nature,
 topic, unit, location, reporter, owner, state, result, closed_at (optional). The whole
-file goes in one transaction: a bad row names its line and field and nothing is written.
+file goes in one transaction. Every bad row is reported (line and field, up to
+`REPORT_LIMIT` of them) and then nothing is written. Importing the same ledger again
+changes nothing: a row whose number is already a ticket, or, without a number, whose
+content key (`LedgerRow`) was imported before, is skipped and counted as such.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections import Counter as Tally
 from datetime import datetime
@@ -20,38 +24,76 @@ from core import clocks, sla
 from core.actions import classify_fields, reserve
 from core.errors import DomainError
 from core.labels import STATES
-from core.models import SLAClock, Staff, Ticket, TicketEvent, Unit, UTCDateTime
-from core.permissions import authorise
+from core.models import (
+    LedgerRow,
+    SLAClock,
+    Staff,
+    Ticket,
+    TicketEvent,
+    TicketTopic,
+    Unit,
+    UTCDateTime,
+)
+from core.permissions import OWNER_ROLES, authorise
 from core.times import parse_time, utcnow
+from core.topics import taxonomy
 
 if TYPE_CHECKING:
     from core.desk import Desk
 
 REQUIRED = ("received_at", "category", "summary")
 DONE_STATES = ("resolved", "reported", "closed")
+#: bad rows listed one by one in the refusal; the rest are counted ("and K more")
+REPORT_LIMIT = 50
+
+
+class LedgerRejected(DomainError):
+    """A ledger with bad rows: every one listed (up to a limit), nothing written."""
+
+    def __init__(self, source: str, bad: list[tuple[int, str, str]]) -> None:
+        self.rows = bad
+        line, field, message = bad[0]
+        if len(bad) == 1:
+            super().__init__(field, f"{source} line {line}: {message}")
+            return
+        shown = [f"  line {n}: {f}: {m}" for n, f, m in bad[:REPORT_LIMIT]]
+        if len(bad) > REPORT_LIMIT:
+            shown.append(f"  and {len(bad) - REPORT_LIMIT} more")
+        super().__init__(field, f"{source}: {len(bad)} bad rows, nothing imported\n"
+                         + "\n".join(shown))
+
+    def as_dict(self) -> dict[str, Any]:
+        return super().as_dict() | {"rows": [
+            {"line": n, "field": f, "error": m} for n, f, m in self.rows[:REPORT_LIMIT]],
+            "bad_rows": len(self.rows)}
 
 
 def import_csv(desk: Desk, path: Path, batch: int = 5000, by: str | None = None,
                actor: str | None = None) -> dict[str, Any]:
     """Every row checked first, then all in one unit of work; a supervisor's or manager's
     action (`actor`; None: the site operator)."""
+    if batch < 1:
+        raise DomainError("batch", "must be at least 1")
     with desk.write() as s:
         authorise(desk, actor, "import")
+        reserve(s, "ledger:imports")  # one import at a time: a twin waits, then skips
         units = dict(s.execute(select(Unit.code, Unit.id)).all())
-        staff = dict(s.execute(select(Staff.name, Staff.id)).all())
-        existing = set(s.scalars(select(Ticket.number)))
-        rows = _read(desk, path, units, staff, existing, by)
+        staff = {name: (sid, role) for name, sid, role in
+                 s.execute(select(Staff.name, Staff.id, Staff.role))}
+        rows, skipped = _read(s, desk, path, units, staff, by)
         _number(s, desk, rows)
         now = utcnow()
         for start in range(0, len(rows), batch):
             _write(s, desk, rows[start:start + batch], now, path.name)
-    return {"imported": len(rows), "file": str(path)}
+    return {"imported": len(rows), "skipped": skipped, "file": str(path)}
 
 
-def _read(desk: Desk, path: Path, units: dict[str, int], staff: dict[str, int],
-          existing: set[str], by: str | None) -> list[dict[str, Any]]:
+def _read(s: Any, desk: Desk, path: Path, units: dict[str, int],
+          staff: dict[str, tuple[int, str]], by: str | None) -> tuple[list[dict[str, Any]], int]:
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    bad: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    occurrences: Tally[str] = Tally()
     now = desk.now()
     cache: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -61,14 +103,52 @@ def _read(desk: Desk, path: Path, units: dict[str, int], staff: dict[str, int],
             raise DomainError(missing[0], f"{path.name}: the header has no {missing[0]!r} column")
         for line, raw in enumerate(reader, start=2):
             try:
-                out.append(_row(desk, raw, units, staff, existing, seen, by, now, cache))
+                row = _row(desk, raw, units, staff, by, now, cache)
+                number = row["number"]
+                if number and number in seen:
+                    raise DomainError("number", f"ticket {number} is also on line "
+                                      f"{seen[number]}")
+                if number:
+                    seen[number] = line
+                else:  # the n-th identical row of the file keeps its key on a re-import
+                    content = _content(row)
+                    occurrences[content] += 1
+                    row["key"] = _key(content, occurrences[content])
+                out.append(row)
             except DomainError as exc:
-                raise DomainError(exc.field, f"{path.name} line {line}: {exc.message}") from None
-    return out
+                bad.append((line, exc.field, exc.message))
+    if bad:
+        raise LedgerRejected(path.name, bad)
+    return _new_rows(s, out)
 
 
-def _row(desk: Desk, raw: dict[str, str], units: dict[str, int], staff: dict[str, int],
-         existing: set[str], seen: set[str], by: str | None, now: datetime,
+def _content(row: dict[str, Any]) -> str:
+    # the owner as the ledger gives it: a re-import run by someone else (`--as`) matches
+    return json.dumps([row["received_at"].isoformat(), row["category"], row["summary"],
+                       row["unit_id"], row["location"], row["reporter"], row["owner_column"]],
+                      ensure_ascii=False)
+
+
+def _key(content: str, n: int) -> str:
+    return hashlib.sha256(f"{content}#{n}".encode()).hexdigest()
+
+
+def _new_rows(s: Any, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The rows not imported before: by number, else by content key (chunked lookups)."""
+    numbers = [r["number"] for r in rows if r["number"]]
+    keys = [r["key"] for r in rows if not r["number"]]
+    have: set[str] = set()
+    for i in range(0, len(numbers), 1000):
+        have.update(s.scalars(select(Ticket.number).where(
+            Ticket.number.in_(numbers[i:i + 1000]))))
+    for i in range(0, len(keys), 1000):
+        have.update(s.scalars(select(LedgerRow.key).where(LedgerRow.key.in_(keys[i:i + 1000]))))
+    new = [r for r in rows if (r["number"] or r["key"]) not in have]
+    return new, len(rows) - len(new)
+
+
+def _row(desk: Desk, raw: dict[str, str], units: dict[str, int],
+         staff: dict[str, tuple[int, str]], by: str | None, now: datetime,
          cache: dict[tuple[str, str, str, str], dict[str, Any]]) -> dict[str, Any]:
     def get(key: str) -> str | None:
         value = (raw.get(key) or "").strip()
@@ -94,6 +174,9 @@ def _row(desk: Desk, raw: dict[str, str], units: dict[str, int], staff: dict[str
         raise DomainError("owner", "no owner column value and no --as given")
     if owner not in staff:
         raise DomainError("owner", f"no staff member {owner!r}")
+    if staff[owner][1] not in OWNER_ROLES:
+        raise DomainError("owner", f"{owner} ({staff[owner][1]}) cannot own a ticket: the "
+                          "first-contact owner is front desk, supervisor or manager")
     state = STATES.parse(get("state") or "received")
     closed = get("closed_at")
     closed_at = parse_time(closed, desk.tz, "closed_at") if closed else None
@@ -102,14 +185,11 @@ def _row(desk: Desk, raw: dict[str, str], units: dict[str, int], staff: dict[str
     if state == "closed" and closed_at is None:
         raise DomainError("closed_at", "a closed ticket needs closed_at")
     number = get("number")
-    if number and (number in existing or number in seen):
-        raise DomainError("number", f"ticket {number} already exists")
-    if number:
-        seen.add(number)
     return {**fields, "number": number, "topic": get("topic"), "unit_id": units.get(unit_code)
             if unit_code else None, "location": get("location"), "reporter": get("reporter"),
-            "summary": summary, "owner_id": staff[owner], "owner": owner, "state": state,
-            "result": get("result"), "received_at": received,
+            "summary": summary, "owner_id": staff[owner][0], "owner": owner, "state": state,
+            "result": get("result"), "received_at": received, "key": None,
+            "owner_column": get("owner"),
             "closed_at": closed_at if state == "closed" else None,
             "done_at": (closed_at or received) if state in DONE_STATES else None}
 
@@ -157,6 +237,16 @@ def _write(s: Any, desk: Desk, rows: list[dict[str, Any]], now: datetime, source
                                .where(Ticket.number.in_(numbers))).all())
     ids = [by_number[n] for n in numbers]
     _history(s, ids, now, source)
+    keyed = [{"key": r["key"], "ticket_id": tid, "source": source[:255], "imported_at": now}
+             for tid, r in zip(ids, rows, strict=True) if r["key"]]
+    if keyed:
+        s.execute(insert(LedgerRow.__table__), keyed)
+    tax = taxonomy(desk.config)  # imported history counts for repeat matters too
+    s.execute(insert(TicketTopic.__table__), [
+        {"ticket_id": tid, "topic": tax.key(r["topic"], r["summary"]),
+         "category": r["category"], "unit_id": r["unit_id"],
+         "location": (r["location"] or "")[:128] or None, "received_at": r["received_at"]}
+        for tid, r in zip(ids, rows, strict=True)])
     clock_rows = []
     cal, hours, ratio = (desk.config.working_calendar, desk.config.business_hours,
                          desk.config.sla.at_risk_ratio)

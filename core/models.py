@@ -407,3 +407,33 @@ class Attachment(Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+class LedgerRow(Base):
+    """A ledger row imported without a ticket number, by its content key: importing the
+    same ledger again skips it (`core.ledger`)."""
+
+    __tablename__ = "ledger_rows"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]
+
+
+class CalendarPricing(Base):
+    """The calendar open clocks were last priced with (`calendar apply`, the watcher).
+
+    `calendar`: the definition (site days, business hours, zone, official source) whose
+    `fingerprint` this is, so the next change can say which days differ; `moved`: the
+    deadlines that application moved, for `calendar show`.
+    """
+
+    __tablename__ = "calendar_pricings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    calendar: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    applied_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    why: Mapped[str] = mapped_column(Text)
+    moved: Mapped[list[Any]] = mapped_column(default=list)

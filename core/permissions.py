@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 DESK = frozenset({"frontdesk", "supervisor", "manager"})
 LEADS = frozenset({"supervisor", "manager"})
+#: who may own a ticket (首接人): the desk roles, who report back to the customer (SPEC §2)
+OWNER_ROLES = DESK
+#: the follow-up ladder: a follow-up is recorded by its owner's role or one above
+RANK = {"frontdesk": 0, "supervisor": 1, "manager": 2}
 #: roles that see owners' phone numbers in full; others see 138****5678
 PHONE_ROLES = frozenset({"frontdesk", "supervisor", "manager", "technician"})
 
@@ -65,6 +69,11 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
     role = staff.role
     if ticket is not None and action in WORKER_ACTIONS and _dispatched_to(staff, ticket):
         return
+    if ticket is not None and action == "resolve" and _answers_herself(staff, ticket):
+        return
+    if action == "followup" and data.get("task_assignee") is not None \
+            and data["task_assignee"] == staff.id:
+        return  # the professional a survey follow-up is assigned to
     if role not in ALWAYS.get(action, frozenset()):
         raise Forbidden("as", f"{staff.name} ({role}) may not {WHAT.get(action, action)}"
                         + (f" ticket {ticket.number}" if ticket else ""))
@@ -77,6 +86,37 @@ def check(staff: Staff | None, action: str, ticket: Ticket | None = None,
         raise Forbidden("as", "only a supervisor or site manager changes a severity")
     if action == "handover" and role not in LEADS and data.get("from") != staff.name:
         raise Forbidden("as", "a front-desk agent hands over only their own tickets")
+    if action == "followup" and data.get("task_role"):
+        check_followup_rank(staff, data["task_role"], ticket.number)
+
+
+def check_followup_rank(staff: Staff | None, task_role: str, number: str) -> None:
+    """A follow-up is recorded by the role it is assigned to, or above (客户回访管理规定
+    §3.1: a major complaint's by the site manager); None is the operator."""
+    if staff is None:
+        return
+    need = RANK.get(task_role)
+    have = RANK.get(staff.role)
+    # a professional's follow-up (survey): the assignee (checked before) or a lead
+    ok = staff.role in LEADS if need is None else have is not None and have >= need
+    if not ok:
+        raise Forbidden("as", f"{staff.name} ({staff.role}) may not record the follow-up of "
+                        f"ticket {number}: it is the {task_role}'s (or a role above)")
+
+
+def check_owner(staff: Staff, field: str) -> None:
+    """A ticket's first-contact owner is a desk role (SPEC §2: the owner reports back)."""
+    if staff.role not in OWNER_ROLES:
+        raise DomainError(field, f"{staff.name} ({staff.role}) cannot own a ticket: the "
+                          "first-contact owner (首接人) is front desk, supervisor or manager")
+
+
+def _answers_herself(staff: Staff, ticket: Ticket) -> bool:
+    """SPEC §2: what the owner answers herself (after asking the supervisor, within 5
+    minutes) she resolves while the ticket is not dispatched; the service checks that its
+    category may be resolved without dispatch."""
+    return ticket.state == "received" and ticket.owner_id == staff.id \
+        and staff.role in OWNER_ROLES
 
 
 def resolve(s: Session, name: str | None) -> Staff | None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from core import clocks
+from core import clocks, repricing, sla
 from core.actions import OPEN_STATES, load
 from core.errors import DomainError
 from core.labels import STATES
-from core.models import SLAClock, Ticket
+from core.models import SLAClock, Ticket, TicketEvent
 from core.permissions import authorise, resolve, view_for
 from core.times import show
 from core.views import ticket_view
@@ -102,8 +102,24 @@ def explain(desk: Desk, number: str, actor: str | None = None) -> dict[str, Any]
         ticket = load(s, number)
         _key, _ = desk.config.policy_for(ticket.category, ticket.severity)
         out = []
+        moves = list(s.scalars(select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == repricing.EVENT)
+            .order_by(TicketEvent.id)))
         for clock in ticket.clocks:
             result = clocks.compute(desk, clock, explain=True)
+            steps = list(result.steps)
+            if clock.clock == clocks.COMMUNICATION:
+                steps.append("met by a contact with the owner logged after the first reply "
+                             "(ticket contact), or when the matter is finished")
+            for ev in moves:
+                if ev.data.get("clock") == clock.clock and ev.data.get("round") == clock.round:
+                    steps.append(f"repriced {show(ev.at, desk.tz)}: {ev.data.get('from')} → "
+                                 f"{ev.data.get('to')} ({ev.data.get('why')})")
+            if clock.met_at is None and result.due_at is not None and \
+                    sla.to_utc(result.due_at) != clock.due_at:
+                steps.append(f"the stored deadline {show(clock.due_at, desk.tz)} was priced "
+                             "with another calendar: `propdesk calendar apply` (or the "
+                             f"watcher's next pass) moves it to {show(result.due_at, desk.tz)}")
             if clock.met_at:
                 status = "met" if clock.met_at <= clock.due_at else "met late"
             elif clock.paused_since:
@@ -119,7 +135,7 @@ def explain(desk: Desk, number: str, actor: str | None = None) -> dict[str, Any]
                         "due_at": show(clock.due_at, desk.tz),
                         "met_at": show(clock.met_at, desk.tz),
                         "breached_at": show(clock.breached_at, desk.tz),
-                        "status": status, "steps": result.steps})
+                        "status": status, "steps": steps})
         return {"number": ticket.number, "category": ticket.category,
                 "severity": ticket.severity, "policy_key": _key, "clocks": out}
 
@@ -132,8 +148,26 @@ def calendar_month(desk: Desk, month: str, actor: str | None = None) -> list[dic
         date(year, mon, 1)
     except ValueError:
         raise DomainError("month", f"use YYYY-MM, got {month!r}") from None
+    moved = _moved_in(desk, f"{year}-{mon:02d}")
     return [{"date": d.day.isoformat(), "working": d.working, "kind": d.kind,
-             "reason": d.reason} for d in desk.config.working_calendar.month(year, mon)]
+             "reason": d.reason, "moved": moved.get(d.day.isoformat(), [])}
+            for d in desk.config.working_calendar.month(year, mon)]
+
+
+def _moved_in(desk: Desk, month: str) -> dict[str, list[dict[str, Any]]]:
+    """Deadlines moved by calendar changes (`core.repricing`) from or to a day of the
+    month: ISO day → [{number, clock, round, from, to, applied_at}]."""
+    from core.models import CalendarPricing
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    with desk.read() as s:
+        for row in s.scalars(select(CalendarPricing).order_by(CalendarPricing.id)):
+            for move in row.moved:
+                days = {(move.get(k) or "")[:10] for k in ("from", "to")}
+                for day in sorted(d for d in days if d.startswith(month)):
+                    out.setdefault(day, []).append(
+                        move | {"applied_at": show(row.applied_at, desk.tz)})
+    return out
 
 
 def plugin_list(desk: Desk, actor: str | None = None) -> list[dict[str, Any]]:

@@ -53,13 +53,13 @@ def action_applied(action: Action, name: str, from_state: str, desk: Desk) -> No
             if task.status == "waiting" and task.waits_for == "close":
                 followups.start_clock(a.desk, task, a.at)
                 tasks.append(task)
-    elif name == "contact":
+    if name in ("contact", "report"):  # a call with the customer: the first call is made
         for task in followups.live_tasks(s, t):
             if task.kind == "first_call" and task.status == "open":
                 task.status, task.done_at = "done", a.at
     if t.state == "dispatched" and from_state in REOPENABLE or name == "withdraw":
         for task in followups.live_tasks(s, t):
-            if task.kind != "first_call" or name == "withdraw":
+            if task.kind not in followups.WHILE_OPEN or name == "withdraw":
                 task.status, task.done_at = "cancelled", a.at
     _queue(a.desk, s, t, _scheduled(a.desk, s, tasks))
 

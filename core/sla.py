@@ -242,6 +242,35 @@ def at_risk_at(
     return due
 
 
+def at_risk_with_pauses(
+    start: datetime, duration: Duration, ratio: float, cal: WorkingCalendar,
+    hours: BusinessHours, pauses: Sequence[Pause] = (),
+) -> datetime:
+    """When `ratio` of the clock's own running time is used, its closed pauses left out.
+
+    The moment is first taken on the unpaused clock; each pause that began before it
+    moves it on by the pause's length (working time for working-day clocks), as the
+    deadline moves. So after a resume the clock is at risk when the same share of its
+    time is used, counted over what remained, never inside the pause; a pause that began
+    after the moment leaves it where it was (the clock was at risk before it stopped).
+    """
+    due = deadline(start, duration, cal, hours).due_at
+    assert due is not None
+    risk = at_risk_at(start, due, ratio, duration, cal, hours)
+    for pause in sorted((p for p in pauses if p.end is not None), key=lambda p: p.start):
+        assert pause.end is not None
+        if pause.start >= risk:
+            break
+        if pause.end <= pause.start:
+            continue
+        if duration.working_days:
+            worked = business_seconds(pause.start, pause.end, cal, hours)
+            risk = add_business_seconds(risk, worked, cal, hours)
+        else:
+            risk = risk + (pause.end - pause.start)
+    return risk
+
+
 def to_utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 

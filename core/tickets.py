@@ -37,7 +37,7 @@ from core.actions import (  # noqa: F401 - re-exported: the names callers knew h
 from core.actions import reopen as reopen_round
 from core.directory import departments, get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
-from core.labels import COMPLAINT_SEVERITIES, NATURES, SEVERITIES
+from core.labels import COMPLAINT_SEVERITIES, CONTACT_METHODS, NATURES, SEVERITIES
 from core.models import Staff, Ticket
 from core.views import event_view, ticket_view
 
@@ -83,14 +83,18 @@ def start(desk: Desk, number: str, *, actor: str | None = None,
 
 
 def contact(desk: Desk, number: str, note: str, *, actor: str | None = None,
-            at: str | datetime | None = None,
-            version: int | None = None) -> dict[str, Any]:
-    """A logged communication with the customer; the first one meets the reply clock."""
+            at: str | datetime | None = None, version: int | None = None,
+            method: str | None = None) -> dict[str, Any]:
+    """A logged communication with the customer; the first one meets the reply clock,
+    a later one the communication clock (`clocks.contacted`)."""
     required(note, "note")
+    how = CONTACT_METHODS.parse(method) if method not in (None, "") else None
 
     def body(a: Action) -> None:
-        a.record("contacted", {"note": note, "clocks_met": clocks.meet(a.ticket, "reply", a.at)})
-    return act(desk, number, "contact", actor, at, {"note": note}, body, version=version)
+        a.record("contacted", {"note": note, "method": how,
+                               "clocks_met": clocks.contacted(desk, a.ticket, a.at)})
+    return act(desk, number, "contact", actor, at, {"note": note, "method": how}, body,
+               version=version)
 
 
 def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
@@ -104,7 +108,7 @@ def resolve(desk: Desk, number: str, result: str, *, actor: str | None = None,
             raise TransitionRefused("state", f"a {a.ticket.category} must be dispatched and "
                                     "started before it is resolved")
         a.ticket.state, a.ticket.result = "resolved", result
-        met = clocks.meet(a.ticket, "reply", a.at) + clocks.meet(a.ticket, "resolve", a.at)
+        met = clocks.finished(desk, a.ticket, a.at)
         a.record("resolved", {"result": result, "clocks_met": met})
     return act(desk, number, "resolve", actor, at, {"result": result}, body, version=version)
 
@@ -158,7 +162,7 @@ def withdraw(desk: Desk, number: str, reason: str, *, actor: str | None = None,
 
     def body(a: Action) -> None:
         t = a.ticket
-        met = clocks.meet(t, "reply", a.at) + clocks.meet(t, "resolve", a.at)  # heard, ended
+        met = clocks.finished(desk, t, a.at)  # heard, ended
         t.state, t.closed_at, t.result = "closed", a.at, f"withdrawn: {reason.strip()}"
         a.record("withdrawn", {"reason": reason.strip(), "clocks_met": met})
     return act(desk, number, "withdraw", actor, at, {"reason": reason}, body, version=version)
@@ -178,16 +182,27 @@ def escalate(desk: Desk, number: str, reason: str, *, actor: str | None = None,
 
 def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = None,
                severity: str | None = None, nature: str | None = None,
-               actor: str | None = None, at: str | datetime | None = None,
+               topic: str | None = None, actor: str | None = None,
+               at: str | datetime | None = None,
                version: int | None = None) -> dict[str, Any]:
-    """Change the classification; running clocks take the new policy from their start."""
+    """Change the classification; running clocks take the new policy from their start.
+
+    A ticket made important (a major complaint, a repair turned important complaint, public
+    safety) is notified to the supervisor or site manager exactly as at intake; a new topic
+    is matched again and the decision kept in the history."""
     required(reason, "reason")
-    if category is None and severity is None and nature is None:
-        raise DomainError("category", "give a new --category, --severity or --nature")
+    if category is None and severity is None and nature is None and topic is None:
+        raise DomainError("category", "give a new --category, --severity, --nature or --topic")
+    if topic is not None:
+        required(topic, "topic")
+        if len(topic.strip()) > 64:
+            raise DomainError("topic", "at most 64 characters")
 
     def body(a: Action) -> None:
         t = a.ticket
-        before = {"category": t.category, "severity": t.severity, "nature": t.nature}
+        before = {"category": t.category, "severity": t.severity, "nature": t.nature,
+                  "topic": t.topic}
+        was = (t.nature, escalation_role(t))
         for vocab, value in ((desk.categories, category), (SEVERITIES, severity),
                              (NATURES, nature)):
             if value not in (None, ""):
@@ -203,12 +218,38 @@ def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = N
                 and t.severity in COMPLAINT_SEVERITIES:
             new = classify_fields(desk, new["category"], None, nature, t.channel)
         t.category, t.severity, t.nature = new["category"], new["severity"], new["nature"]
+        matched = None
+        if topic is not None:
+            t.topic = topic.strip()
+            matched = _retopic(desk, a, t)
         changes = clocks.reprice(desk, t, fields_of(t))
         a.record("reclassified", {"reason": reason, "before": before,
-                                  "after": {k: new[k] for k in before}, "clocks": changes})
+                                  "after": {k: getattr(t, k) for k in before},
+                                  "clocks": changes, "topic_match": matched})
+        if t.nature == "important" and (was[0] != "important" or was[1] != escalation_role(t)):
+            a.record("notified", {"to": escalation_role(t), "why": "important information "
+                                  "(重要)", "reclassified": True})
     return act(desk, number, "reclassify", actor, at,
                 {"category": category, "severity": severity, "reason": reason}, body,
                 version=version)
+
+
+def _retopic(desk: Desk, a: Action, t: Ticket) -> dict[str, Any]:
+    """The new topic's match, and its row for the warning counts."""
+    from core.intake import topic_record
+    from core.models import TicketTopic
+    from core.topics import taxonomy
+
+    matched = topic_record(desk, t.topic, t.summary)
+    row = a.session.get(TicketTopic, t.id)
+    key = taxonomy(desk.config).key(t.topic, t.summary)
+    if row is None:
+        a.session.add(TicketTopic(ticket_id=t.id, topic=key, category=t.category,
+                                  unit_id=t.unit_id, location=(t.location or "")[:128] or None,
+                                  received_at=t.received_at))
+    else:
+        row.topic, row.category = key, t.category
+    return matched
 
 
 def pause(desk: Desk, number: str, reason: str, *, actor: str | None = None,
@@ -245,6 +286,7 @@ def handover(desk: Desk, from_staff: str, to_staff: str, *, note: str | None = N
         giver, taker = get_staff(s, from_staff, "from"), get_staff(s, to_staff, "to")
         if giver.id == taker.id:
             raise DomainError("to", "hand over to someone else")
+        permissions.check_owner(taker, "to")
         staff = actor_staff(s, actor)
         actor_name = staff.name if staff else giver.name
         permissions.check(staff, "handover", None, {"from": giver.name})

@@ -7,15 +7,16 @@ into one site taxonomy. A site adds topics or keywords under `[topics.<code>]`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import DomainError
 from core.labels import Vocabulary
 
 if TYPE_CHECKING:
     from core.config import Config
+    from core.desk import Desk
 
 #: (code, zh, en, keywords): the SPEC §5 default list; keywords are matched as substrings
 DEFAULT_TOPICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -39,6 +40,29 @@ DEFAULT_TOPICS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 OTHER = "other"
 
 
+#: room and place names: a topic keyword found only inside one of them does not count
+#: ("卫生间渗水" is a leak in a bathroom, not a sanitation matter: "卫生" ⊂ "卫生间")
+PLACE_WORDS = ("卫生间", "洗手间", "厨房", "阳台", "客厅", "卧室", "书房", "楼道", "走廊",
+               "电梯厅", "电梯间", "地下室", "天台", "屋顶", "大堂", "门厅", "设备间")
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a text was classed: every topic's score, the winner and the keyword that won."""
+
+    code: str
+    keyword: str | None
+    source: str | None          # "topic" or "summary": the text that decided
+    text: str | None
+    scores: dict[str, int] = field(default_factory=dict)
+    shadowed: tuple[str, ...] = ()  # keywords seen only inside a place name
+
+    def as_dict(self, label: str) -> dict[str, Any]:
+        return {"code": self.code, "label": label, "keyword": self.keyword,
+                "source": self.source, "text": self.text, "scores": self.scores,
+                "shadowed": list(self.shadowed)}
+
+
 @dataclass(frozen=True)
 class Taxonomy:
     """Codes and labels (`vocabulary`) and the keyword table that classifies free text."""
@@ -46,25 +70,74 @@ class Taxonomy:
     vocabulary: Vocabulary
     #: (keyword, code), longest keyword first so "公共设施" beats "设施"
     keywords: tuple[tuple[str, str], ...]
+    #: topic codes in tie-break order: a site's own first, then the default list's order
+    order: tuple[str, ...] = ()
 
     def classify(self, topic: str | None, summary: str | None = None) -> str:
         """The code for a ticket: its topic text decides first, then its summary."""
-        for text in (topic, summary):
-            if not text:
+        return self.match(topic, summary).code
+
+    def match(self, topic: str | None, summary: str | None = None) -> Match:
+        """Score every topic on the topic text, else on the summary.
+
+        A topic's score is the summed length of its keywords found in the text (a longer
+        keyword is more specific; two pieces of evidence beat one), leaving out a keyword
+        found only inside a place name. The highest score wins; a tie goes to the topic
+        with the longest keyword, then to a site's own topic, then the default order."""
+        for source, text in (("topic", topic), ("summary", summary)):
+            if not text or not text.strip():
                 continue
             text = text.strip()
             try:
-                return self.vocabulary.parse(text)
+                return Match(self.vocabulary.parse(text), None, source, text)
             except DomainError:  # not a code or label: look for keywords
                 pass
-            lowered = text.lower()
-            for word, code in self.keywords:
-                if word in lowered:
-                    return code
-        return OTHER
+            found = self._score(text.lower())
+            if found is not None:
+                return Match(found[0], found[1], source, text, found[2], found[3])
+        return Match(OTHER, None, None, None)
+
+    def _score(self, lowered: str) -> tuple[str, str, dict[str, int], tuple[str, ...]] | None:
+        places = [(i, i + len(w)) for w in PLACE_WORDS for i in _find(lowered, w)]
+        scores: dict[str, int] = {}
+        best: dict[str, str] = {}
+        shadowed: list[str] = []
+        for word, code in self.keywords:
+            hits = [i for i in _find(lowered, word) if not any(
+                a <= i and i + len(word) <= b and b - a > len(word) for a, b in places)]
+            if not hits:
+                if _find(lowered, word):
+                    shadowed.append(word)
+                continue
+            scores[code] = scores.get(code, 0) + len(word)
+            if len(word) > len(best.get(code, "")):
+                best[code] = word
+        if not scores:
+            return None
+        rank = {code: i for i, code in enumerate(self.order)}
+        winner = max(scores, key=lambda c: (scores[c], len(best[c]), -rank.get(c, len(rank))))
+        return winner, best[winner], dict(sorted(scores.items(), key=lambda kv: -kv[1])), \
+            tuple(shadowed)
+
+    def key(self, topic: str | None, summary: str | None = None) -> str:
+        """What repeats and group complaints count: the topic code, or, when the taxonomy
+        has no topic for it, the ticket's own free-text topic ("门锁" counts as "门锁")."""
+        code = self.classify(topic, summary)
+        if code != OTHER or not topic or not topic.strip():
+            return code
+        text = " ".join(topic.split()).lower()[:32]
+        return OTHER if text in (OTHER, "其他") else text
 
     def label(self, code: str) -> str:
         return self.vocabulary.label(code)
+
+
+def _find(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
 
 
 def taxonomy(config: Config) -> Taxonomy:
@@ -87,4 +160,20 @@ def _build(extra: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Taxonomy
         for word in kw:
             words.setdefault(word.lower(), code)
     ordered = tuple(sorted(words.items(), key=lambda item: (-len(item[0]), item[0])))
-    return Taxonomy(vocab, ordered)
+    site = [code for code, *_ in extra]
+    order = (*site, *(code for code in rows if code not in site))
+    return Taxonomy(vocab, ordered, order)
+
+
+def explain(desk: Desk, text: str, summary: str | None = None,
+            actor: str | None = None) -> dict[str, Any]:
+    """`topics test`: how the site's taxonomy classes `text` (a topic) and `summary`:
+    every topic's score, the winner, the keyword that won, and what repeats count."""
+    from core.permissions import authorise
+
+    if not text or not text.strip():
+        raise DomainError("text", "give the words to class, e.g. 卫生间渗水")
+    authorise(desk, actor)
+    tax = taxonomy(desk.config)
+    m = tax.match(text, summary)
+    return m.as_dict(tax.label(m.code)) | {"counts_as": tax.key(text, summary)}

@@ -50,7 +50,9 @@ def ticket_view(session: Session | None, ticket: Ticket, tz: ZoneInfo,
         "received_at": show(ticket.received_at, tz), "recorded_at": show(ticket.recorded_at, tz),
         "closed_at": show(ticket.closed_at, tz),
         "deadlines": {name: show(clocks[name].due_at, tz) if name in clocks else None
-                      for name in ("reply", "resolve")},
+                      for name in ("reply", "resolve")} | (
+            {"communication": show(clocks["communication"].due_at, tz)}
+            if "communication" in clocks else {}),
         "clocks": [clock_view(c, tz) for c in ticket.clocks],
     }
     if events and history is not None:

@@ -1,4 +1,4 @@
-"""`propdesk sim …`: run, optimize, calibrate, mmc. Thin: parse, call, print.
+"""`propdesk sim …`: run, optimize, calibrate, queue (alias mmc). Thin: parse, call, print.
 
 A user's mistake (a bad scenario field, a bad option value) is one line on stderr and
 exit code 2, never a traceback, whether the group runs inside `propdesk` or alone.
@@ -151,22 +151,27 @@ def _run_plots(sc: Scenario, summary: Any, folder: str) -> None:
 @click.option("--seed", type=int)
 @click.option("--workers", type=int)
 @click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--method", type=click.Choice(["erlang-a", "erlang-c"]), default="erlang-a",
+              show_default=True,
+              help="Start: Erlang A per hour, corrected by simulation, shifts by CP-SAT; "
+                   "or Erlang C per shift (the method before).")
 @click.option("--json", "as_json", is_flag=True)
 def optimize_cmd(scenario: str | None, replications: int, seed: int | None,
-                 workers: int | None, scheduler: str | None, as_json: bool) -> None:
-    """The smallest roster meeting every target (Erlang C start, simulation search)."""
+                 workers: int | None, scheduler: str | None, method: str,
+                 as_json: bool) -> None:
+    """The smallest roster meeting every target (an analytic start, simulation search)."""
     from simulations.optimize import optimize
 
     _positive("replications", replications)
     _positive("workers", workers)
     sc = _scenario(scenario)
-    if as_json:
-        result = optimize(sc, replications, seed, workers, scheduler)
-    else:
-        console = Console(stderr=True)
+    console = Console(stderr=True)
+    if as_json and not console.is_terminal:  # piped JSON: stderr stays quiet
+        result = optimize(sc, replications, seed, workers, scheduler, method=method)
+    else:  # progress on stderr: candidates, replications, elapsed and estimated time
         with console.status("searching rosters…") as status:
             result = optimize(sc, replications, seed, workers, scheduler,
-                              progress=lambda msg: status.update(msg))
+                              progress=lambda msg: status.update(msg), method=method)
     if as_json:
         _json(_clean(result.as_dict()))
         return
@@ -175,53 +180,63 @@ def optimize_cmd(scenario: str | None, replications: int, seed: int | None,
     table.add_column("班次 shift")
     for d, en in zip(days, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], strict=True):
         table.add_column(f"周{d} {en}", justify="right")
-    for name, row, start in zip(result.shift_names, result.agents, result.erlang_start,
+    for name, row, start in zip(result.shift_names, result.agents, result.start,
                                 strict=True):
         table.add_row(name, *(f"{n}" + (f" ({s})" if s != n else "")
                               for n, s in zip(row, start, strict=True)))
     Console().print(table)
-    click.echo("(in brackets: the Erlang C starting point where it differs)")
+    click.echo(f"(in brackets: the starting point, {result.method}, where it differs)")
     for skill, rows in zip(result.skill_names, result.technicians, strict=True):
         click.echo(f"技术员 technicians {skill}: " + ", ".join(str(r[0]) for r in rows)
                    + " per shift")
     click.echo(f"agent-hours per week 坐席工时: {result.agent_hours:.0f}; "
                f"feasible: {result.feasible}; binding target(s): {', '.join(result.binding)}")
-    click.echo(f"{result.evaluations} candidates in {result.seconds:.1f} s; minimal — "
+    click.echo(f"{result.evaluations} candidates, {result.replications} replications in "
+               f"{result.seconds:.1f} s; minimal — "
                "removing any one agent-shift breaks a target:")
     for r in result.minimality:
         click.echo(f"  − {r.what}: breaks {r.breaks} (met in {r.share_met:.0%})")
 
 
-@sim.command("mmc")
+@sim.command("queue")
 @click.option("--arrivals-per-hour", required=True, type=float)
 @click.option("--aht-min", required=True, type=float, help="Mean handling time, minutes.")
 @click.option("--agents", required=True, type=int)
+@click.option("--patience-min", type=float,
+              help="Mean patience, minutes (exponential; M/M/c+M). Default: endless (M/M/c).")
 @click.option("--days", default=365, show_default=True, type=int)
 @click.option("--target-seconds", default=20.0, show_default=True, type=float)
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--json", "as_json", is_flag=True)
-def mmc_cmd(arrivals_per_hour: float, aht_min: float, agents: int, days: int,
-            target_seconds: float, seed: int, as_json: bool) -> None:
-    """Validate: the desk model on an M/M/c queue beside Erlang C."""
+def queue_cmd(arrivals_per_hour: float, aht_min: float, agents: int, patience_min: float | None,
+              days: int, target_seconds: float, seed: int, as_json: bool) -> None:
+    """Validate: the desk model on an M/M/c(+M) queue beside Erlang C and Erlang A."""
     from simulations.mmc import simulate_mmc
 
+    args = (arrivals_per_hour, aht_min, agents, days, target_seconds, seed, patience_min)
     if as_json:
-        result = simulate_mmc(arrivals_per_hour, aht_min, agents, days, target_seconds, seed)
-        _json(result)
+        _json(simulate_mmc(*args))
         return
     with Console(stderr=True).status(f"simulating {days} days…"):
-        result = simulate_mmc(arrivals_per_hour, aht_min, agents, days, target_seconds, seed)
-    s, e = result["simulated"], result["erlang_c"]
-    table = Table(title=f"M/M/{agents}: {arrivals_per_hour:g}/h, AHT {aht_min:g} min, "
+        result = simulate_mmc(*args)
+    s, c, a = result["simulated"], result["erlang_c"], result["erlang_a"]
+    kind = f"M/M/{agents}" + (f"+M, patience {patience_min:g} min" if patience_min else "")
+    table = Table(title=f"{kind}: {arrivals_per_hour:g}/h, AHT {aht_min:g} min, "
                         f"{days} days, {s['callers']:,} callers")
-    for col in ("", "simulated 模拟", "95% CI", "Erlang C"):
+    for col in ("", "simulated 模拟", "95% CI", "Erlang C", "Erlang A"):
         table.add_column(col)
     for key, label in (("p_wait", "P(wait) 需等待"),
                        ("service_level", f"answered ≤ {target_seconds:g} s 服务水平"),
+                       ("abandon", "abandoned 放弃"),
                        ("mean_wait_s", "mean wait 平均等待 (s)")):
         low, high = s[f"{key}_ci95"]
-        table.add_row(label, f"{s[key]:.4f}", f"{low:.4f} – {high:.4f}", f"{e[key]:.4f}")
+        theory = None if c["p_wait"] is None else c.get(key, 0.0)  # None: overloaded
+        table.add_row(label, f"{s[key]:.4f}", f"{low:.4f} – {high:.4f}",
+                      "—" if theory is None else f"{theory:.4f}", f"{a[key]:.4f}")
     Console().print(table)
+
+
+sim.add_command(queue_cmd, "mmc")  # the name before Erlang A joined; documented, kept
 
 
 @sim.command("calibrate")

@@ -13,22 +13,27 @@ moves the simulated deadlines as it moves the real ones), unless a caller hands 
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.kit import Config, Duration, Policy, add_business_seconds, deadline, policy_function
 
-#: the site's policy function per configuration: building the plugin manager once per
-#: process, not once per replication
-_POLICIES: dict[int, tuple[Config, Policy]] = {}
+#: the site's policy function per configuration (by content: a scenario unpickled in a
+#: worker brings an equal but new Config, and building the plugin manager costs more than
+#: a replication of the sample week) and plugin selection (the environment's, as
+#: `core.plugins.shared_plugin_manager` keys it)
+_POLICIES: dict[tuple[str | None, ...], Policy] = {}
+_PLUGIN_ENV = ("PROPDESK_LOAD_PLUGINS", "PROPDESK_PLUGINS_DIR", "PROPDESK_TRACE_HOOKS")
 
 
 def site_policy(config: Config) -> Policy:
     """The hook-aware SLA policy of this configuration's site (cached per process)."""
-    cached = _POLICIES.get(id(config))
-    if cached is None or cached[0] is not config:
-        cached = _POLICIES[id(config)] = (config, policy_function(config))
-    return cached[1]
+    key = (config.model_dump_json(), *(os.environ.get(name) for name in _PLUGIN_ENV))
+    cached = _POLICIES.get(key)
+    if cached is None:
+        cached = _POLICIES[key] = policy_function(config)
+    return cached
 
 
 class Clocks:

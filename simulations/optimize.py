@@ -1,10 +1,14 @@
 """The smallest roster that meets every target in enough replications.
 
-Start from Erlang C per hour (cheap, optimistic about steady demand, pessimistic about
-nothing), then let the simulation decide: add an agent where the service level is worst
-until the roster is good, then take agent-shifts away one at a time while it stays good.
-The last pass tries every single removal and records which target each one breaks — the
-proof, in the report, that the roster is minimal.
+Two ways to the starting roster (`method`):
+- "erlang-a" (default): start where the answer is. Agents needed on the queue hour by
+  hour from Erlang A on the lagged offered load, corrected hour by hour by the simulation
+  (`staffing`), then the cheapest shifts covering that requirement (`cover`, CP-SAT).
+- "erlang-c" (before): Erlang C per hour, each shift rounded up to its busiest hour.
+Then the simulation decides: add an agent where the service level is worst until the
+roster is good, then take agent-shifts away one at a time while it stays good. The last
+pass tries every single removal and records which target each one breaks — the proof,
+in the report, that the roster is minimal.
 
 "Good": at least `targets.replication_share` of R replications meet every target that
 staffing can change (deadlines owned by departments are reported, not optimized).
@@ -65,6 +69,14 @@ class Optimum:
     target_shares: dict[str, float] = field(default_factory=dict)
     shift_names: list[str] = field(default_factory=list)
     skill_names: list[str] = field(default_factory=list)
+    method: str = "erlang-c"
+    start: AgentRoster = field(default_factory=list)  # where the search began
+    requirement: dict[str, Any] | None = None  # the interval phase (erlang-a)
+    replications: int = 0  # simulated, over every candidate
+
+    @property
+    def agent_shifts(self) -> int:
+        return sum(map(sum, self.agents))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +94,11 @@ class Optimum:
             "target_shares": self.target_shares,
             "evaluations": self.evaluations,
             "seconds": self.seconds,
+            "method": self.method,
+            "start": {n: r for n, r in zip(self.shift_names, self.start, strict=True)},
+            "agent_shifts_per_week": self.agent_shifts,
+            "requirement": self.requirement,
+            "replications": self.replications,
         }
 
 
@@ -129,17 +146,46 @@ class Search:
         self.scheduler = scheduler
         self.allowed = math.floor(replications * (1 - sc.targets.replication_share) + 1e-9)
         self.evaluations = 0
-        self.progress = progress or (lambda _msg: None)
+        self.replications = 0
+        self.began = time.perf_counter()
+        self.sim_seconds = 0.0  # spent in candidate evaluations (for the estimate)
+        self.progress_to = progress or (lambda _msg: None)
         self.cache: dict[str, Verdict] = {}
+        # every candidate runs these replications, hardest first for what it changes
+        self.orders = {"agent": list(range(replications)),
+                       "technician": list(range(replications))}
+        self.left = 0  # candidates still to try in this pass, when known
 
-    def evaluate(self, agents: AgentRoster, techs: TechRoster, full: bool = False) -> Verdict:
+    def progress(self, msg: str) -> None:
+        """`msg` with the counts, the time so far and a rough estimate of what is left:
+        the candidates still to try at the mean cost of one so far."""
+        elapsed = time.perf_counter() - self.began
+        per = self.sim_seconds / self.evaluations if self.evaluations else 0.0
+        eta = f", ~{self.left * per:.0f} s left" if self.left and per else ""
+        self.progress_to(f"{msg} · {self.evaluations} candidates, {self.replications} "
+                         f"replications, {elapsed:.1f} s{eta}")
+
+    def run(self, sc: Scenario, n: int) -> list[ReplicationResult]:
+        """n replications of any scenario on this search's pool and seeds (counted)."""
+        out = list(iter_replications(sc, range(n), self.seed, executor=self.executor,
+                                     scheduler=self.scheduler))
+        self.replications += len(out)
+        return out
+
+    def evaluate(self, agents: AgentRoster, techs: TechRoster, full: bool = False,
+                 focus: str = "agent") -> Verdict:
         key = repr((agents, techs, full))
+        whole = repr((agents, techs, True))  # a full verdict answers any question
+        if whole in self.cache:
+            return self.cache[whole]
         if key in self.cache:
             return self.cache[key]
         self.evaluations += 1
+        began = time.perf_counter()
         sc = self.sc.with_roster(agents, techs)
         failures, results, broken = 0, [], Counter()
-        for result in iter_replications(sc, range(self.R), self.seed, executor=self.executor,
+        for result in iter_replications(sc, self.orders[focus], self.seed,
+                                         executor=self.executor,
                                          scheduler=self.scheduler):
             results.append(result)
             bad = [k for k, ok in staffed_targets(result).items() if not ok]
@@ -149,8 +195,36 @@ class Search:
                 break
         verdict = Verdict(failures <= self.allowed and len(results) == self.R, len(results),
                           failures, broken, results)
+        if len(results) == self.R:  # the hardest replications first next time: a
+            # neighbour that fails, fails there, and is dropped after few replications
+            for kind in self.orders:
+                self.orders[kind] = [r.rep for r in sorted(
+                    results, key=lambda r, kind=kind: _hardness(self.sc, r, kind))]
         self.cache[key] = verdict
+        self.replications += len(results)
+        self.sim_seconds += time.perf_counter() - began
         return verdict
+
+
+def _hardness(sc: Scenario, result: ReplicationResult, kind: str) -> float:
+    """How close a replication came to failing what an agent (or a technician) changes:
+    the least margin over the targets of that kind (negative: failed)."""
+    tg = sc.targets
+    margins = []
+    for key, _ok in staffed_targets(result).items():
+        if _is_tech_target(key) != (kind == "technician"):
+            continue
+        if key == "service_level":
+            value = result.metrics.get("min_day_service_level" if tg.sl_scope == "day"
+                                       else "service_level", math.nan)
+            margins.append(value - tg.service_level)
+        elif key == "abandon_rate" and tg.max_abandon is not None:
+            margins.append(tg.max_abandon - result.metrics.get(key, math.nan))
+        else:
+            need = tg.followup_attainment if key == "followup" else tg.deadline_attainment
+            margins.append(result.metrics.get(key, math.nan) - need)
+    margins = [m for m in margins if m == m]
+    return min(margins, default=math.inf)
 
 
 def _weekday_of(sc: Scenario, day: int) -> int:
@@ -171,9 +245,13 @@ def _pool(workers: int | None, scheduler: Any) -> Iterator[Executor | None]:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+METHODS = ("erlang-a", "erlang-c")
+
+
 def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
              workers: int | None = None, scheduler: Any = None,
-             progress: Callable[[str], None] | None = None) -> Optimum:
+             progress: Callable[[str], None] | None = None,
+             method: str = "erlang-a") -> Optimum:
     """Search agents per shift and weekday, and technicians per skill and shift."""
     started = time.perf_counter()
     seed = sc.scenario.seed if seed is None else seed
@@ -181,11 +259,20 @@ def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
         from core.errors import DomainError
 
         raise DomainError("agents.fixed", "the optimizer needs [[agents.shift]] to search")
+    if method not in METHODS:
+        from core.errors import DomainError
+
+        raise DomainError("method", f"unknown method {method!r}; one of {', '.join(METHODS)}")
+    requirement = None
     with _pool(workers, scheduler) as pool:
         search = Search(sc, replications, seed, pool, scheduler, progress)
-        start = erlang_start(sc)
-        agents = [list(r) for r in start]
         techs = _techs_of(sc)
+        if method == "erlang-a":
+            start, req = requirement_start(search)
+            requirement = req.as_dict()
+        else:
+            start = erlang_start(sc)
+        agents = [list(r) for r in start]
         feasible = _climb(search, agents, techs)
         if feasible:
             _descend(search, agents, techs)
@@ -202,10 +289,32 @@ def optimize(sc: Scenario, replications: int = 20, seed: int | None = None,
         agents=agents, technicians=techs, feasible=feasible and final.good,
         agent_hours=confidence(r.metrics["agent_hours"] for r in results).mean * week,
         technician_hours=_tech_hours(sc, techs),
-        binding=binding, minimality=proof, erlang_start=start,
+        binding=binding, minimality=proof, erlang_start=erlang_start(sc),
         evaluations=search.evaluations, seconds=time.perf_counter() - started,
         target_shares=shares, shift_names=[s.name for s in sc.agents.shift],
-        skill_names=[k.name for k in sc.technicians.skill])
+        skill_names=[k.name for k in sc.technicians.skill], method=method, start=start,
+        requirement=requirement, replications=search.replications)
+
+
+def requirement_start(search: Search, lag: float = 1.0) -> tuple[AgentRoster, Any]:
+    """Erlang A per hour (lagged), corrected by simulation, then the cheapest shifts that
+    meet the level by day (the climb then adds where the simulation still finds it short:
+    one agent where it is worst is a surer step than re-planning the week)."""
+    from simulations.cover import cover
+    from simulations.staffing import analytic, correct, goals
+
+    sc = search.sc
+    queue, need = analytic(sc, lag)
+    search.progress(f"Erlang A{' (lagged)' if lag else ''}: {sum(need)} agent-hours on the "
+                    "queue; simulating the hours")
+    req = correct(sc, queue, need, search.run, max(search.R // 2, 5),
+                  progress=search.progress)
+    answered, spans, level = goals(sc, queue, req)
+    goal = [(span, math.ceil(1000 * level * float(queue.rates[span].sum()))) for span in spans]
+    agents = cover(sc, req.need, answered=answered, goal=goal)
+    search.progress(f"shifts: {sum(map(sum, agents))} agent-shifts meet the level "
+                    f"{level:.3f} by {sc.targets.sl_scope}")
+    return agents, req
 
 
 def _tech_hours(sc: Scenario, techs: TechRoster) -> float:
@@ -224,6 +333,7 @@ def _climb(search: Search, agents: AgentRoster, techs: TechRoster) -> bool:
     tech_misses: list[int] = []
     while True:
         v = search.evaluate(agents, techs)
+        search.left = sum(len(r) for r in agents) + sum(len(r) for r in techs)  # a pass
         search.progress(f"climb: {sum(map(sum, agents))} agent-shifts, "
                         f"{'good' if v.good else 'short: ' + ', '.join(v.broken)}")
         if v.good:
@@ -303,17 +413,40 @@ def _moves(search: Search, agents: AgentRoster, techs: TechRoster
     return moves
 
 
+def _can_remove(sc: Scenario, what: str, agents: AgentRoster, techs: TechRoster) -> bool:
+    """Whether the move named `what` may still take one away (min staff, no technician)."""
+    days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    kind, _, rest = what.partition(" ")
+    if kind == "agent":
+        for j, shift in enumerate(sc.agents.shift):
+            for w, day in enumerate(days):
+                if rest == f"{shift.name} {day}":
+                    return agents[j][w] > sc.agents.min_staff
+    for k, skill in enumerate(sc.technicians.skill):
+        for j, shift in enumerate(skill.shift):
+            if rest == f"{skill.name} {shift.name} (every day)":
+                return min(techs[k][j]) > 0
+    return False
+
+
 def _descend(search: Search, agents: AgentRoster, techs: TechRoster) -> None:
     changed = True
     while changed:
         changed = False
-        for what, down, up in _moves(search, agents, techs):
-            down()
-            if search.evaluate(agents, techs).good:
-                changed = True
-                search.progress(f"descend: removed {what}")
-            else:
+        moves = _moves(search, agents, techs)
+        for i, (what, down, up) in enumerate(moves):
+            search.left = len(moves) - i
+            focus = what.partition(" ")[0]
+            while _can_remove(search.sc, what, agents, techs):  # the same cell again
+                down()          # while it holds: one pass instead of one per removal
+                if search.evaluate(agents, techs, focus=focus).good:
+                    changed = True
+                    search.progress(f"descend: removed {what}")
+                    continue
                 up()
+                search.progress(f"descend: {what} is needed")
+                break
+    search.left = 0
 
 
 def _prove(search: Search, agents: AgentRoster, techs: TechRoster) -> list[Removal]:
@@ -321,7 +454,7 @@ def _prove(search: Search, agents: AgentRoster, techs: TechRoster) -> list[Remov
     out = []
     for what, down, up in _moves(search, agents, techs):
         down()
-        v = search.evaluate(agents, techs)
+        v = search.evaluate(agents, techs, focus=what.partition(" ")[0])
         up()
         if v.good:  # cannot happen after _descend; kept honest if it ever does
             out.append(Removal(what, "none (not minimal)", 1.0))

@@ -67,6 +67,11 @@ class NoteIn(AtIn):
     note: str = Text
 
 
+class ContactIn(NoteIn):
+    method: str | None = Field(None, max_length=16, description="phone 电话, visit 上门, "
+                               "sms 短信, wechat 微信, letter 信函, email 邮件")
+
+
 class ResultIn(AtIn):
     result: str = Text
 
@@ -88,16 +93,17 @@ class ResumeIn(AtIn):
 
 def _something_to_change(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"required": [name], "properties": {name: {"type": "string"}}}
-                       for name in ("category", "severity", "nature")]
+                       for name in ("category", "severity", "nature", "topic")]
 
 
 class ReclassifyIn(ReasonIn):
-    """At least one of category, severity, nature."""
+    """At least one of category, severity, nature, topic."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_something_to_change)
     category: str | None = vocabulary("category", None)
     severity: str | None = vocabulary(SEVERITIES, None)
     nature: str | None = vocabulary(NATURES, None)
+    topic: str | None = optional(64)
 
 
 class HandoverIn(AtIn):

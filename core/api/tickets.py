@@ -13,10 +13,10 @@ from core import followups, queries, tickets
 from core.api.deps import DeskDep, StaffDep, VersionDep
 from core.api.fields import DAY, FILLED, Code, Id, listed
 from core.api.schemas import (
+    ContactIn,
     DispatchIn,
     FollowupIn,
     HandoverIn,
-    NoteIn,
     ReasonIn,
     ReclassifyIn,
     ReportIn,
@@ -135,7 +135,8 @@ def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
 
 _action("dispatch", tickets.dispatch, DispatchIn, "Send to a staff member or a department.")
 _action("start", tickets.start, None, "The assignee starts work.")
-_action("contact", tickets.contact, NoteIn, "Log a communication with the customer.")
+_action("contact", tickets.contact, ContactIn, "Log a communication with the customer: "
+        "the first meets the reply clock, a later one the communication clock.")
 _action("resolve", tickets.resolve, ResultIn, "Record the result of the work.")
 _action("report", tickets.report, ReportIn,
         "Report back to the customer; dissatisfied reopens the ticket.")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from core import deadlines, directory, queries
+from core import deadlines, directory, queries, repricing
+from core.action_time import action_time
 from core.cli.context import Context
 from core.cli.output import echo_json, table, ticket_rows
 from core.labels import ROLES
@@ -15,6 +16,8 @@ from core.permissions import authorise
 
 pass_ctx = click.make_pass_decorator(Context)
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+AT = click.option("--at", "at", metavar="TIME",
+                  help="When (ISO 8601; naive = site time; default now; not in the future).")
 
 
 @click.command()
@@ -161,16 +164,21 @@ def sla_explain(ctx: Context, number: str, as_json: bool) -> None:
 
 
 @sla.command("check")
+@click.option("--at", help="The pass as of this time (ISO 8601; default now; not in the "
+              "future), e.g. to replay a night the watcher was down.")
 @JSON
 @pass_ctx
-def sla_check(ctx: Context, as_json: bool) -> None:
-    """One pass of the deadline watcher: record at-risk and breached clocks once each."""
+def sla_check(ctx: Context, at: str | None, as_json: bool) -> None:
+    """One pass of the deadline watcher: reprice if the calendar changed, then record
+    at-risk and breached clocks once each."""
     authorise(ctx.desk, ctx.actor, "operate")
-    result = deadlines.check(ctx.desk)
+    result = deadlines.check(ctx.desk, action_time(ctx.desk, at) if at else None)
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk")
+        click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk"
+                   + (f", {len(result['repriced'])} deadline(s) repriced after a calendar "
+                      "change" if result["repriced"] else ""))
         for row in result["breached"]:
             click.echo(f"  breached {row['number']} {row['name']} due {row['due_at']} "
                        f"→ {row['escalated_to']}")
@@ -186,6 +194,7 @@ def calendar() -> None:
 @JSON
 @pass_ctx
 def calendar_show(ctx: Context, month: str, as_json: bool) -> None:
+    """Each day of a month and why; deadlines calendar changes moved from or to it."""
     days = queries.calendar_month(ctx.desk, month, actor=ctx.actor)
     if as_json:
         echo_json(days)
@@ -193,6 +202,44 @@ def calendar_show(ctx: Context, month: str, as_json: bool) -> None:
     table([(d["date"], "一二三四五六日"[date.fromisoformat(d["date"]).weekday()],
             "work 上班" if d["working"] else "off 休息", d["reason"]) for d in days],
           ["date", "周", "working", "why"], title=f"{month} working days 工作日")
+    state = repricing.status(ctx.desk, actor=ctx.actor)
+    applied = state["applied"]
+    if applied is None:
+        click.echo("open deadlines: no calendar applied yet (`propdesk calendar apply`)")
+    else:
+        click.echo(f"open deadlines priced with calendar {applied['fingerprint']} "
+                   f"(applied {applied['at']} by {applied['by']})")
+    if state["pending"] and applied is not None:
+        click.echo(f"this configuration's calendar ({state['fingerprint']}) differs: "
+                   "`propdesk calendar apply` (or the watcher's next pass) reprices them")
+    moves: dict[tuple[str, str, int, str | None], dict[str, str]] = {}
+    for d in days:  # a move from and to the same month is listed on both days
+        for m in d["moved"]:
+            moves.setdefault((m["number"], m["clock"], m["round"], m["to"]), m)
+    if moves:
+        click.echo(f"deadlines moved from or to {month} by calendar changes 改期:")
+        for m in moves.values():
+            click.echo(f"  {m['number']} {m['clock']} (round {m['round']}): "
+                       f"{m['from']} → {m['to']} (applied {m['applied_at']})")
+
+
+@calendar.command("apply")
+@AT
+@JSON
+@pass_ctx
+def calendar_apply(ctx: Context, at: str | None, as_json: bool) -> None:
+    """Reprice open deadlines with the current calendar (after a [calendar] change)."""
+    result = repricing.apply(ctx.desk, at=at, actor=ctx.actor)
+    if as_json:
+        echo_json(result)
+        return
+    if not result["applied"]:
+        click.echo(f"calendar {result['fingerprint']} already applied: no deadline moved")
+        return
+    click.echo(f"calendar {result['fingerprint']} applied ({result['why']}): "
+               f"{len(result['moved'])} deadline(s) moved")
+    for m in result["moved"]:
+        click.echo(f"  {m['number']} {m['clock']} (round {m['round']}): {m['from']} → {m['to']}")
 
 
 @click.command("plugins")

@@ -121,7 +121,9 @@ def plan(ctx: Context, since: str | None, as_json: bool) -> None:
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"planned {result['planned']} ticket(s): {result['followups']} follow-up(s)")
+        click.echo(f"planned {result['planned']} ticket(s): {result['followups']} follow-up(s), "
+                   f"{result['not_followed_imported']} of them not followed up (imported: "
+                   "the window closed before the import)")
 
 
 COMMANDS = (followup,)

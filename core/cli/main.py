@@ -117,8 +117,8 @@ CORE_MODULES = {"init": "admin", "db": "admin", "unit": "admin", "staff": "admin
                 "sla": "admin", "calendar": "admin", "plugins": "admin", "serve": "service",
                 "watch": "service", "token": "service", "webhook": "service",
                 "ticket": "tickets", "followup": "followups", "report": "reports",
-                "capa": "reports", "notify": "notify"}
-_ALL = ("admin", "service", "tickets", "followups", "reports", "notify")
+                "capa": "reports", "notify": "notify", "topics": "topics"}
+_ALL = ("admin", "service", "tickets", "followups", "reports", "notify", "topics")
 
 
 def _core_commands(group: click.Group, name: str | None = None) -> None:

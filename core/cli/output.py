@@ -61,7 +61,9 @@ def ticket_block(t: dict[str, Any], categories: Vocabulary) -> None:
         f"  owner 首接人: {t['owner']}   assignee: {t['assignee'] or t['department'] or '-'}",
         f"  received: {t['received_at']}   reopened: {t['reopen_count']}x",
         f"  deadlines: reply {t['deadlines']['reply'] or '-'} · resolve "
-        f"{t['deadlines']['resolve'] or '-'}",
+        f"{t['deadlines']['resolve'] or '-'}"
+        + (f" · communication {t['deadlines']['communication']}"
+           if t["deadlines"].get("communication") else ""),
     ]
     if t["result"]:
         lines.append(f"  result 结果: {t['result']}")

@@ -89,7 +89,8 @@ def watch(ctx: Context, interval: float | None, once: bool, as_json: bool) -> No
             echo_json(result | {"webhooks": sent})
         else:
             click.echo(f"{len(result['breached'])} breached, {len(result['at_risk'])} at risk, "
-                       + done)
+                       + done + (f", {len(result['repriced'])} deadline(s) repriced"
+                                 if result["repriced"] else ""))
     if once:
         one_pass()
         return

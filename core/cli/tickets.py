@@ -55,7 +55,9 @@ def new(ctx: Context, as_json: bool, **kw: Any) -> None:
     else:
         d = view["deadlines"]
         click.echo(f"{view['number']}: received — reply by {d['reply'] or '-'}, "
-                   f"resolve by {d['resolve'] or '-'}")
+                   f"resolve by {d['resolve'] or '-'}"
+                   + (f", owner told of progress by {d['communication']}"
+                      if d.get("communication") else ""))
 
 
 @ticket.command("show")
@@ -195,7 +197,9 @@ _action("dispatch", tickets.dispatch, "dispatched",
         click.option("--note"))
 _action("start", tickets.start, "started")
 _action("contact", tickets.contact, "contact logged",
-        click.option("--note", required=True, help="What was said to the customer."))
+        click.option("--note", required=True, help="What was said to the customer."),
+        click.option("--method", help="phone 电话, visit 上门, sms 短信, wechat 微信, "
+                     "letter 信函, email 邮件."))
 _action("resolve", tickets.resolve, "resolved",
         click.option("--result", required=True, help="What was done."))
 _action("report", tickets.report, "reported back",
@@ -209,6 +213,8 @@ _action("reopen", tickets.reopen, "reopened", click.option("--reason", required=
 _action("escalate", tickets.escalate, "escalated", click.option("--reason", required=True))
 _action("reclassify", tickets.reclassify, "reclassified",
         click.option("--category"), click.option("--severity"), click.option("--nature"),
+        click.option("--topic", help="A new topic; matched again, the match kept in the "
+                     "history."),
         click.option("--reason", required=True))
 _action("pause", tickets.pause, "clocks paused",
         click.option("--reason", required=True, help="e.g. waiting for the customer."))
@@ -238,14 +244,16 @@ def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at:
 @JSON
 @pass_ctx
 def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
-    """Import a site's existing ledger (CSV): every row checked first, then all or nothing."""
+    """Import a site's existing ledger (CSV): every row checked first, then all or nothing;
+    rows imported before (same number, or same content) are skipped."""
     from core.ledger import import_csv
     with ctx.desk.write():
         result = import_csv(ctx.desk, file, batch=batch, by=ctx.actor, actor=ctx.actor)
     if as_json:
         echo_json(result)
     else:
-        click.echo(f"imported {result['imported']} tickets from {file}")
+        click.echo(f"imported {result['imported']} tickets from {file}; skipped "
+                   f"{result['skipped']} already imported")
 
 
 

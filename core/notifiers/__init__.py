@@ -75,3 +75,11 @@ def followup_escalated(ticket: dict[str, Any], task: dict[str, Any], desk: Desk)
 @hookimpl
 def ticket_created(ticket: dict[str, Any], desk: Desk) -> None:
     _queue(desk, "ticket_created", ticket, None)
+
+
+@hookimpl
+def ticket_transitioned(ticket: dict[str, Any], event: dict[str, Any], desk: Desk) -> None:
+    """A ticket reclassified into important information: the leads hear it exactly as at
+    intake (`core.tickets.reclassify` records the same `notified` event)."""
+    if event.get("kind") == "notified" and (event.get("data") or {}).get("reclassified"):
+        _queue(desk, "ticket_created", ticket, None)

@@ -215,21 +215,25 @@ def _topics(s: Session, tax: Any, where: Any) -> dict[str, int]:
 
 
 def _on_time(s: Session, where: Any, cutoff: datetime) -> dict[str, Any]:
-    """Clocks of the period's tickets: met in time, late (met late, or unmet and past due
-    when the report is built), open (unmet, not yet due)."""
+    """Clocks of the period's tickets: met in time, late (met late, or unmet, running and
+    past due when the report is built), paused (unmet and stopped: neither late nor
+    counted in the rate), open (the rest: unmet, not yet due)."""
     on_time = func.sum(case((and_(SLAClock.met_at.is_not(None),
                                   SLAClock.met_at <= SLAClock.due_at), 1), else_=0))
     late = func.sum(case((or_(SLAClock.met_at > SLAClock.due_at,
-                              and_(SLAClock.met_at.is_(None), SLAClock.due_at < cutoff)), 1),
-                         else_=0))
-    rows = s.execute(select(SLAClock.clock, func.count(), on_time, late)
+                              and_(SLAClock.met_at.is_(None), SLAClock.paused_since.is_(None),
+                                   SLAClock.due_at < cutoff)), 1), else_=0))
+    paused = func.sum(case((and_(SLAClock.met_at.is_(None),
+                                 SLAClock.paused_since.is_not(None)), 1), else_=0))
+    rows = s.execute(select(SLAClock.clock, func.count(), on_time, late, paused)
                      .join(Ticket, Ticket.id == SLAClock.ticket_id).where(where)
                      .group_by(SLAClock.clock))
-    out = {name: {"clocks": 0, "on_time": 0, "late": 0, "open": 0, "rate": None}
-           for name in ("reply", "resolve")}
-    for name, n, ok, bad in rows:
-        ok, bad = int(ok or 0), int(bad or 0)
-        out[name] = {"clocks": int(n), "on_time": ok, "late": bad, "open": int(n) - ok - bad,
+    out = {name: {"clocks": 0, "on_time": 0, "late": 0, "open": 0, "paused": 0, "rate": None}
+           for name in ("reply", "resolve", "communication")}
+    for name, n, ok, bad, stopped in rows:
+        ok, bad, stopped = int(ok or 0), int(bad or 0), int(stopped or 0)
+        out[name] = {"clocks": int(n), "on_time": ok, "late": bad,
+                     "open": int(n) - ok - bad - stopped, "paused": stopped,
                      "rate": _rate(ok, ok + bad)}
     return out
 

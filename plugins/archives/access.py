@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from core import kit
 from plugins.archives import settings, store
-from plugins.archives.models import ArchiveAccess, ArchiveDocument, ArchiveFile, ArchiveRequest
+from plugins.archives.models import (
+    ArchiveAccess,
+    ArchiveBackup,
+    ArchiveDocument,
+    ArchiveFile,
+    ArchiveRequest,
+)
 from plugins.archives.service import KEEPERS, find_file, locked, require_keeper
 
 #: what each approved purpose lets its holder do with the content
@@ -110,8 +116,9 @@ def decide(desk: kit.Desk, request_id: int, *, approve: bool, actor: str | None,
         if staff.role != needed:
             raise kit.Forbidden("as", f"{staff.name} ({staff.role}) may not decide request "
                                 f"{req.id}: it needs the {ROLE_LABELS[needed]}")
-        if req.requester_kind == "internal" and req.requester == staff.name:
-            raise kit.Forbidden("as", "nobody approves their own request")
+        if staff.name in _askers(req):
+            raise kit.Forbidden("as", f"{staff.name} asked for request {req.id}: nobody "
+                                "approves their own request")
         if req.status != "pending":
             raise kit.TransitionRefused("request", f"request {req.id} is already {req.status}"
                                         f" (by {req.decided_by})")
@@ -122,6 +129,15 @@ def decide(desk: kit.Desk, request_id: int, *, approve: bool, actor: str | None,
         if approve and req.purpose == "loan":
             req.due_back = moment + timedelta(days=settings.loan_days(desk))
         return request_view(desk, s, req)
+
+
+def _askers(req: ArchiveRequest) -> set[str]:
+    """Who asked: the internal requester (who alone reads under it); for an external
+    request, the staff member who took in the letter and recorded it (a keeper hands the
+    content over under it, so that keeper may not also approve it)."""
+    if req.requester_kind == "internal":
+        return {req.requester}
+    return {req.recorded_by} if req.recorded_by else set()
 
 
 def read(desk: kit.Desk, request_id: int, document: int, *, action: str = "view",
@@ -150,11 +166,11 @@ def read(desk: kit.Desk, request_id: int, document: int, *, action: str = "view"
         s.add(ArchiveAccess(file_id=req.file_id, request_id=req.id, document_id=doc.id,
                             action=action, actor=staff.name, at=moment))
         if not kit.sees_phones(staff) and doc.filename.endswith(".json"):
-            data = _masked(data)
+            data = masked_record(data)
         return {"id": doc.id, "title": doc.title, "filename": doc.filename}, data
 
 
-def _masked(data: bytes) -> bytes:
+def masked_record(data: bytes) -> bytes:
     """A filed record with every phone number masked (138****5678)."""
     try:
         record = json.loads(data)
@@ -261,15 +277,24 @@ def list_requests(desk: kit.Desk, status: str | None = None,
 
 
 def access_report(desk: kit.Desk, ref: str, actor: str | None = None) -> list[dict[str, Any]]:
-    """Every access to one file, in time order, with the request behind it."""
+    """Every access to one file, in time order, with the request (or the backup) behind it."""
     with desk.read() as s:
         require_keeper(s, actor, "read a file's access log")
         found = find_file(s, ref)
-        rows = s.execute(select(ArchiveAccess, ArchiveRequest)
-                         .join(ArchiveRequest, ArchiveRequest.id == ArchiveAccess.request_id)
+        rows = s.execute(select(ArchiveAccess, ArchiveRequest, ArchiveBackup)
+                         .outerjoin(ArchiveRequest, ArchiveRequest.id == ArchiveAccess.request_id)
+                         .outerjoin(ArchiveBackup, ArchiveBackup.id == ArchiveAccess.backup_id)
                          .where(ArchiveAccess.file_id == found.id)
                          .order_by(ArchiveAccess.at, ArchiveAccess.id))
-        return [{"at": kit.show(a.at, desk.tz), "action": a.action, "actor": a.actor,
-                 "document": a.document_id, "request": r.id, "requester": r.requester,
-                 "requester_kind": r.requester_kind, "organisation": r.organisation,
-                 "approved_by": r.decided_by} for a, r in rows]
+        out = []
+        for a, r, b in rows:
+            row = {"at": kit.show(a.at, desk.tz), "action": a.action, "actor": a.actor,
+                   "document": a.document_id, "request": r.id if r else None,
+                   "requester": r.requester if r else b.requested_by if b else None,
+                   "requester_kind": r.requester_kind if r else "internal",
+                   "organisation": r.organisation if r else None,
+                   "approved_by": r.decided_by if r else b.decided_by if b else None}
+            if b is not None:
+                row["backup"], row["destination"] = b.id, b.destination
+            out.append(row)
+        return out

@@ -317,12 +317,69 @@ def verify(ctx: Context, as_json: bool) -> None:
         sys.exit(1)
 
 
-@archive.command("backup")
-@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@archive.command("backup-request")
+@click.argument("destination", type=click.Path(file_okay=False))
+@click.option("--reason", default="electronic backup", show_default=True)
+@AT
+@JSON
 @pass_ctx
-def backup_(ctx: Context, folder: str) -> None:
-    """Write a dated zip of the content and metadata."""
-    click.echo(f"backup written: {backup.backup(ctx.desk, folder, ctx.actor)}")
+def backup_request(ctx: Context, destination: str, reason: str, at: str | None,
+                   as_json: bool) -> None:
+    """Ask for a backup of the whole archive, naming the folder it goes to."""
+    view = backup.request_backup(ctx.desk, destination, reason, ctx.actor, at)
+    _out(view, as_json, f"backup request {view['id']}: to {view['destination']} — waiting "
+         "for the 项目经理 site manager")
+
+
+def _decide_backup(approve: bool) -> Any:
+    @click.argument("backup_id", type=int)
+    @AT
+    @JSON
+    @pass_ctx
+    def decide(ctx: Context, backup_id: int, at: str | None, as_json: bool,
+               unmasked: bool = False) -> None:
+        view = backup.decide_backup(ctx.desk, backup_id, approve=approve, actor=ctx.actor,
+                                    unmasked=unmasked, at=at)
+        _out(view, as_json, f"backup {view['id']} {view['status']} by {view['decided_by']}"
+             + (" (phones unmasked)" if view["unmasked"] else ""))
+    if approve:
+        return click.option("--unmasked", is_flag=True,
+                            help="Owners' phones in full in this backup (recorded).")(decide)
+    return decide
+
+
+archive.command("backup-approve", help="The site manager approves a backup (--as; "
+                "--unmasked releases phones in full).")(_decide_backup(True))
+archive.command("backup-refuse", help="The site manager refuses a backup (--as).")(
+    _decide_backup(False))
+
+
+@archive.command("backups")
+@JSON
+@pass_ctx
+def backups(ctx: Context, as_json: bool) -> None:
+    """Backup requests, approvals and runs (who, when, where to)."""
+    rows = backup.list_backups(ctx.desk, ctx.actor)
+    if as_json:
+        return echo_json(rows)
+    table([(r["id"], r["status"], r["destination"], r["requested_by"], r["decided_by"],
+            "unmasked" if r["unmasked"] else "masked", r["run_by"], r["run_at"],
+            r["documents"]) for r in rows],
+          ["id", "status", "to", "asked by", "decided by", "phones", "run by", "run at",
+           "documents"])
+
+
+@archive.command("backup")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--approval", type=int, help="The approved backup request to run.")
+@JSON
+@pass_ctx
+def backup_(ctx: Context, folder: str | None, approval: int | None, as_json: bool) -> None:
+    """Write a dated zip of the content and metadata, under the site manager's approval
+    (into the approved folder; FOLDER, if given, must be it)."""
+    view = backup.run_backup(ctx.desk, approval, folder, ctx.actor)
+    _out(view, as_json, f"backup written: {view['path']} ({view['documents']} documents, "
+         f"phones {'unmasked' if view['unmasked'] else 'masked'})")
 
 
 @archive.command("restore")

@@ -80,13 +80,36 @@ class ArchiveRequest(Base):
     returned_at: Mapped[datetime | None]
 
 
+class ArchiveBackup(Base):
+    """A backup of the whole archive: asked for by a keeper naming where it goes, approved
+    (or refused) by the site manager who did not ask, run once under that approval.
+    Owners' phones in it are masked unless the approval said `unmasked`."""
+
+    __tablename__ = "archive_backups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    destination: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending, approved, refused, done
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    unmasked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    run_by: Mapped[str | None] = mapped_column(String(64))
+    run_at: Mapped[datetime | None]
+    path: Mapped[str | None] = mapped_column(String(600))
+    documents: Mapped[int | None]
+
+
 class ArchiveAccess(Base):
     """One view, download, copy, loan or return: exactly one row per content release."""
 
     __tablename__ = "archive_access"
     id: Mapped[int] = mapped_column(primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("archive_files.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("archive_requests.id"))
+    #: the approved request it used, or (for a document released in a backup) the backup
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("archive_requests.id"))
+    backup_id: Mapped[int | None] = mapped_column(ForeignKey("archive_backups.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("archive_documents.id"))
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
@@ -110,4 +133,5 @@ class ArchiveDestruction(Base):
     __table_args__ = (Index("ix_archive_destructions_file", "file_number"),)
 
 
-MODELS = (ArchiveFile, ArchiveDocument, ArchiveRequest, ArchiveAccess, ArchiveDestruction)
+MODELS = (ArchiveFile, ArchiveDocument, ArchiveRequest, ArchiveBackup, ArchiveAccess,
+          ArchiveDestruction)

@@ -33,6 +33,8 @@ class EventPlan(Base):
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    #: who drew the plan up (None: the site operator); they do not approve it
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Event(Base):

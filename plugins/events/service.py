@@ -57,6 +57,13 @@ def approver(s: Session, actor: str | None, what: str) -> str:
     return staff.name
 
 
+def not_own(who: str, author: str | None, what: str) -> None:
+    """Nobody approves what they proposed themselves (refused, field `as`)."""
+    if author is not None and author == who:
+        raise kit.Forbidden("as", f"{who} drew up {what}: nobody approves their own "
+                            "proposal (another supervisor or manager approves)")
+
+
 # -- settings -------------------------------------------------------------------------------
 
 def setting(s: Session, key: str) -> str:
@@ -99,6 +106,8 @@ def settings(desk: kit.Desk, *, actor: str | None = None) -> dict[str, str]:
 
 def season_window(year: int, season: str) -> tuple[date, date]:
     """[first day, day after the last) of a season of plan year `year`."""
+    if not 2000 <= year <= 2100:
+        raise kit.DomainError("year", f"{year} is not a plan year (2000-2100)")
     months = SEASON_MONTHS[SEASONS.parse(season)]
     first = date(year + months[0][0], months[0][1], 1)
     y, m = year + months[-1][0], months[-1][1]
@@ -140,8 +149,9 @@ def create_plan(desk: kit.Desk, year: int, survey: str | None, at: Time = None, 
         when = kit.action_time(desk, at)
         if s.scalar(select(EventPlan.id).where(EventPlan.year == year)):
             raise kit.Conflict("year", f"the {year} plan already exists")
+        staff = kit.actor(s, actor)
         s.add(EventPlan(year=year, survey=survey, survey_at=when if survey else None,
-                        created_at=when))
+                        created_at=when, created_by=staff.name if staff else None))
         return plan_view(desk, year)
 
 
@@ -164,6 +174,10 @@ def approve_plan(desk: kit.Desk, year: int, actor: str | None,
     with desk.write() as s:
         who = approver(s, actor, "approve the events plan")
         plan = _plan(s, year, lock=True)
+        not_own(who, plan.created_by, f"the {year} plan")
+        if plan.approved_by is not None:
+            raise kit.TransitionRefused("year", f"the {year} plan is already approved (by "
+                                        f"{plan.approved_by})")
         when = kit.action_time(desk, at, not_before=_plan_last(plan),
                                what=f"the {year} plan's last change")
         if not plan.survey:
@@ -215,7 +229,7 @@ def plan_view(desk: kit.Desk, year: int, *, actor: str | None = None) -> dict[st
         plan = _plan(s, year)
         view = {"year": plan.year, "survey": plan.survey,
                 "survey_at": kit.show(plan.survey_at, desk.tz),
-                "approved_by": plan.approved_by,
+                "created_by": plan.created_by, "approved_by": plan.approved_by,
                 "approved_at": kit.show(plan.approved_at, desk.tz)}
     view["gaps"] = gaps(desk, year)
     return view
@@ -267,6 +281,7 @@ def approve(desk: kit.Desk, event_id: int, *, actor: str | None, at: Time = None
     with desk.write() as s:
         who = approver(s, actor, "approve an event")
         event = get_event(s, event_id, lock=True)
+        not_own(who, event.created_by, f"event {event_id}")
         if event.status != "proposed":
             raise kit.TransitionRefused("event", f"event {event_id} is {event.status}, "
                                         "not proposed")
@@ -330,7 +345,8 @@ def event_view(desk: kit.Desk, event_id: int, *, actor: str | None = None) -> di
                 "season": season[1] if season else None, "own": e.own, "large": e.large,
                 **{f: getattr(e, f) for f in PROPOSAL_FIELDS},
                 "per_household": e.per_household, "waitlist": e.waitlist, "status": e.status,
-                "approved_by": e.approved_by, "approved_at": kit.show(e.approved_at, tz),
+                "created_by": e.created_by, "approved_by": e.approved_by,
+                "approved_at": kit.show(e.approved_at, tz),
                 "override_reason": e.override_reason, "summary": e.summary,
                 "cancelled_by": e.cancelled_by, "cancelled_at": kit.show(e.cancelled_at, tz),
                 "cancel_reason": e.cancel_reason, "sessions": sessions}

@@ -94,6 +94,9 @@ def approve_loss(desk: Desk, loss_id: int, *, accountable: str, note: str | None
     with desk.write() as s:
         staff = authorise(s, actor, "approve_loss")
         key, loss = _lock(s, loss_id)
+        if staff is not None and loss.reported_by == staff.name:
+            raise Forbidden("as", f"{staff.name} reported loss {loss.id}: nobody approves "
+                            "their own report (another site manager approves)")
         if loss.status != "reported":
             raise TransitionRefused("id", f"loss {loss.id} is already {loss.status}")
         check_state(s, desk, key, "approve_loss")

@@ -99,7 +99,8 @@ def record(desk: Desk, task_id: int, *, by: str | None = None, note: str | None 
         if anomaly:  # the ticket is taken in inside the same unit of work
             kind = TASK_KINDS.terms[task.kind].zh
             view = kit.tickets.intake(desk, category="issue_report", channel="collected",
-                                      unit=task.unit.code, at=moment, by=receiver,
+                                      unit=task.unit.code, at=moment, reporter=receiver,
+                                      by=kit.desk_owner(s, receiver),  # passed to the desk
                                       summary=f"空置房{kind}发现异常: {anomaly}")
             task.ticket = view["number"]
             audit(s, at=moment, actor=actor_name(staff), action="anomaly_ticket",

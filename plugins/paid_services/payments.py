@@ -67,13 +67,20 @@ def pay(desk: Desk, ref: str, *, method: str, receipt: str, actor: str | None = 
 def refund(desk: Desk, ref: str, *, amount: str, reason: str, receipt: str,
            method: str = "cash", actor: str | None = None,
            at: str | datetime | None = None) -> dict[str, Any]:
-    """Give money back (up to what was paid), with its reason and receipt."""
+    """Give money back (up to what was paid), with its reason and receipt; granted by a
+    supervisor or manager who did not take the payment (four eyes on the till)."""
     fen = parse_yuan(amount, "amount", allow_zero=False)
     reason = text(reason, "reason", "say why the money is refunded")
     method = METHODS.parse(method)
     with desk.write() as s:
-        who(s, actor, "refund a payment", kit.LEADS)
+        staff = who(s, actor, "refund a payment", kit.LEADS)
         job = find(s, ref, lock=True)
+        takers = set(s.scalars(select(Payment.actor).where(Payment.job_id == job.id,
+                                                            Payment.kind == "payment")))
+        if staff is not None and staff.name in takers:
+            raise kit.Forbidden("as", f"{staff.name} took the payment on {job.number}: a "
+                                "refund is granted by another supervisor or manager (nobody "
+                                "approves their own takings)")
         paid = paid_fen(s, job)
         if fen > paid:
             raise kit.DomainError("amount", f"refund {yuan(fen)} is more than the "

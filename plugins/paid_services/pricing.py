@@ -7,6 +7,7 @@ force on its day, so a job quoted before a change keeps its price.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,17 @@ def item_view(r: PriceItem) -> dict[str, Any]:
             "effective_to": r.effective_to.isoformat() if r.effective_to else None}
 
 
+#: characters Markdown gives a meaning to inside a table row (after HTML is escaped)
+MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+
+
+def md_cell(value: Any) -> str:
+    """A table cell that Markdown prints as the text it is: HTML escaped (`<script>` shows
+    as text, never runs where the list is posted), Markdown's marks backslashed, one line."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
 def _materials(item: dict[str, Any]) -> str:
     return "材料另计 materials extra" if item["materials_separate"] else "含材料 materials incl."
 
@@ -109,13 +121,14 @@ def export(desk: Desk, fmt: str = "md", on: date | None = None, *,
     if fmt == "md":
         lines = [f"# {title}", "", "| " + " | ".join(heads) + " |",
                  "|" + "---|" * len(heads)]
-        lines += ["| " + " | ".join(str(c).replace("|", "/") for c in r) + " |" for r in rows]
+        lines += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
         return "\n".join(lines) + "\n"
     if fmt == "html":
         th = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r)
                        + "</tr>" for r in rows)
-        return (f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{title}</title>'
+        return (f'<!doctype html><html lang="zh"><meta charset="utf-8">'
+                f"<title>{html.escape(title)}</title>"
                 f"<h1>{html.escape(title)}</h1><table border=\"1\"><tr>{th}</tr>{body}"
                 "</table></html>\n")
     raise DomainError("format", f"unknown format {fmt!r}: md or html")

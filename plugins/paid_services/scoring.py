@@ -73,6 +73,7 @@ def statement(desk: Desk, month: str, rates: dict[int, Decimal] | None = None, *
     """Per contractor for `month` (YYYY-MM): jobs, bonus, penalty and net, in fen (read by
     a supervisor or the site manager)."""
     rates = rates or RATES
+    month = kit.parse_month(month)
     with desk.read() as s:
         kit.require(kit.actor(s, actor), "read the contractor statement", kit.LEADS)
         rows = s.execute(select(Score, Job.number).join(Job, Job.id == Score.job_id)

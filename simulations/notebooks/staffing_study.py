@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -68,7 +70,8 @@ display(plots.deadline_attainment(studies.attainment(summary),
 
 # %% [markdown]
 # ## 最小排班 The smallest roster that meets every target
-# Starts from Erlang C, then lets the simulation add and remove agent-shifts.
+# Starts from Erlang A hour by hour (lagged, corrected by simulation, shifts by CP-SAT),
+# then lets the simulation add and remove agent-shifts (`method="erlang-c"`: the start before).
 
 # %%
 best = optimize(scenario, replications=OPTIMIZE_REPLICATIONS, workers=2)

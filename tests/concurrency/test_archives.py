@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from core import directory, tickets
 from core.desk import Desk
 from core.queries import show_ticket
-from plugins.archives import access, retention, service
+from plugins.archives import access, backup, retention, service
 from plugins.archives.models import (
     ArchiveAccess,
+    ArchiveBackup,
     ArchiveDestruction,
     ArchiveDocument,
     ArchiveFile,
@@ -115,6 +116,25 @@ def test_ten_concurrent_holds_and_changes_take_effect_once(due: Desk) -> None:
     _once(together(10, lambda i: retention.set_hold(due, "1-1-101", True, "纠纷", actor="孙丽")))
     _once(together(10, lambda i: retention.change_household(due, "1-1-502", "move_out",
                                                             actor="孙丽")))
+
+
+def test_ten_concurrent_backup_approvals_and_runs_take_effect_once(arch: Desk,
+                                                                  tmp_path: Path) -> None:
+    """The site manager's approval sent ten times at once approves once; the approved
+    backup run ten times at once writes one zip and one access row per document."""
+    deed = tmp_path / "deed.pdf"
+    deed.write_bytes(b"%PDF deed")
+    service.add_document(arch, "1-1-502", deed, kind="household", title="房产证", actor="孙丽")
+    folder = tmp_path / "backups"
+    ask = backup.request_backup(arch, str(folder), actor="孙丽", at="2026-11-20 09:00")["id"]
+    _once(together(10, lambda i: backup.decide_backup(arch, ask, approve=True, actor="陈静")))
+    with arch.read() as s:
+        row = s.get(ArchiveBackup, ask)
+        assert (row.status, row.decided_by) == ("approved", "陈静")
+    _once(together(10, lambda i: backup.run_backup(arch, ask, actor="孙丽")))
+    assert len(list(folder.glob("archive-backup-*.zip"))) == 1
+    assert _count(arch, ArchiveAccess, ArchiveAccess.action == "backup") == 1
+    assert _count(arch, ArchiveBackup, ArchiveBackup.status == "done") == 1
 
 
 def test_ten_concurrent_openings_open_one_file(arch: Desk) -> None:

@@ -236,3 +236,14 @@ def test_a_call_off_racing_registrations_leaves_no_live_seat(site: Desk) -> None
     assert outcomes[0]["households_told"] == len(made)
     with site.read() as s:
         assert s.scalar(select(func.count()).select_from(Registration)) == len(made)
+
+
+def test_ten_concurrent_plan_approvals_approve_once(site: Desk) -> None:
+    """The annual plan approved ten times at once: one approval, nine 409s."""
+    service.create_plan(site, 2027, "亲子活动 62%", t("2026-11-20 09:00"), actor="王芳")
+    outcomes = together(10, lambda i: service.approve_plan(site, 2027, "刘洋" if i % 2 else
+                                                           "陈静", t("2026-11-20 09:30")))
+    done = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(done) == 1, outcomes
+    assert all(getattr(o, "status", None) == 409 for o in outcomes if o not in done), outcomes
+    assert service.plan_view(site, 2027)["approved_by"] == done[0]["approved_by"]

@@ -159,7 +159,7 @@ def test_whole_life_over_http(api) -> None:
     assert client.get(f"/tickets/{n}/sla", headers=fd).json()["clocks"][0]["status"] == "met late"
     cal = client.get("/calendar/2026-10", headers=fd).json()
     assert cal[9] == {"date": "2026-10-10", "working": True, "kind": "adjusted_workday",
-                      "reason": "adjusted workday 调休 (国庆节 National Day)"}
+                      "reason": "adjusted workday 调休 (国庆节 National Day)", "moved": []}
 
 
 # ------------------------------------------------------------------ webhooks
@@ -345,3 +345,19 @@ def test_validation_errors_use_the_one_mapping(api) -> None:
     client, keys = api
     r = client.post("/tickets", json={"category": "投诉"}, headers=auth(keys["王芳"]))
     assert r.status_code == 422 and r.json()["field"] == "summary"
+
+
+def test_a_progress_contact_over_http_meets_the_communication_clock(api, site: Desk) -> None:
+    client, keys = api
+    fd = auth(keys["王芳"])
+    body = {"category": "报修", "unit": "1-1-502", "summary": "水管漏水", "at": "2026-11-16 09:00"}
+    n = client.post("/tickets", json=body, headers=fd).json()["number"]
+    for at in ("2026-11-16 10:00", "2026-11-18 10:00"):
+        r = client.post(f"/tickets/{n}/contact", headers=fd,
+                        json={"note": "告知维修进度", "method": "微信", "at": at})
+        assert r.status_code == 200, r.text
+    talk = next(c for c in r.json()["clocks"] if c["name"] == "communication")
+    assert talk["met_at"] == "2026-11-18T10:00:00+08:00"
+    assert r.json()["events"][-1]["data"]["method"] == "wechat"
+    bad = client.post(f"/tickets/{n}/contact", headers=fd, json={"note": "x", "method": "鸽子"})
+    assert bad.status_code in (400, 422) and "method" in bad.text

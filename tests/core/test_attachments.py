@@ -190,6 +190,14 @@ def test_over_http(api, repair: str) -> None:
                       content=big, headers=h)
     assert too.status_code == 413 and too.json()["field"] == "body"
 
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+        for _ in range(11):
+            yield b"0" * (1024 * 1024)
+
+    streamed = client.post(f"/tickets/{repair}/attachments", params={"name": "c.pdf"},
+                           content=chunks(), headers=h)
+    assert streamed.status_code == 413 and streamed.json()["field"] == "body"
     bad = client.post(f"/tickets/{repair}/attachments", params={"name": "x.txt"},
                       content=b"hello", headers=h)
     assert bad.status_code == 422 and bad.json()["field"] == "file"

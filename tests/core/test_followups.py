@@ -84,7 +84,8 @@ def drawn(d: Desk) -> tuple[set[str], int, int]:
 def test_sampling_rate_within_tolerance_and_reproducible(db_url: str, clock: Clock) -> None:
     d = staffed(db_url, clock, {})  # the defaults: repairs at 30 %, 1 % in person
     bulk_resolved_repairs(d, 10_000)
-    assert followups.plan_backlog(d) == {"planned": 10_000, "followups": len(drawn(d)[0])}
+    assert followups.plan_backlog(d) == {"planned": 10_000, "followups": len(drawn(d)[0]),
+                                         "not_followed_imported": 0}
     first, planned, visits = drawn(d)
     assert planned == 10_000
     # binomial sd = sqrt(.3 × .7 / 10000) ≈ 0.0046: ±0.015 is more than 3 sd
@@ -129,7 +130,7 @@ def test_the_decision_is_stored_even_when_not_drawn(site: Desk) -> None:
     ({"category": "paid_service", "summary": "疏通"}, "standard",
      "2026-11-20T18:00:00+08:00", "frontdesk"),                          # 1 wd
     ({"category": "issue_report", "summary": "路灯坏"}, "standard",
-     "2026-12-03T18:00:00+08:00", "frontdesk"),
+     "2026-11-26T11:00:00+08:00", "frontdesk"),                          # other: a week
 ])
 def test_timings_after_resolution(full: Desk, kw: dict, kind: str, due: str,
                                   role: str) -> None:
@@ -144,11 +145,14 @@ def test_timings_after_resolution(full: Desk, kw: dict, kind: str, due: str,
 def test_complaints_are_due_three_working_days_after_closing(
         full: Desk, severity: str, role: str, assignee: str | None) -> None:
     n = resolved(full, category="complaint", severity=severity, summary="电梯故障")
-    (task,) = tasks(full, n)
+    first, task = tasks(full, n)  # the first call 24 h after intake is on by default
+    assert (first["kind"], first["status"], first["due_at"]) == (
+        "first_call", "open", "2026-11-20T09:00:00+08:00")
     assert (task["status"], task["waits_for"], task["due_at"]) == ("waiting", "close", None)
-    tickets.report(full, n, True, at="2026-11-19 12:00")
+    tickets.report(full, n, True, at="2026-11-19 12:00")  # reporting back is that call
     tickets.close(full, n, at="2026-11-20 09:00")  # Fri → Mon 23, Tue 24, Wed 25
-    (task,) = tasks(full, n)
+    first, task = tasks(full, n)
+    assert (first["status"], first["done_at"]) == ("done", "2026-11-19T12:00:00+08:00")
     assert (task["status"], task["due_at"]) == ("open", "2026-11-25T18:00:00+08:00")
     assert (task["owner_role"], task["assignee"]) == (role, assignee)
 

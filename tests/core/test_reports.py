@@ -75,8 +75,11 @@ def test_monthly_figures_match_the_hand_computed_fixture(site: Desk,
     assert counts("by_topic") == {"noise": 1, "water_leak": 1, "elevator": 1, "other": 1}
     assert counts("by_state") == {"closed": 1, "dispatched": 1, "resolved": 1, "received": 1}
     assert r["on_time"] == {
-        "reply": {"clocks": 4, "on_time": 2, "late": 2, "open": 0, "rate": 0.5},
-        "resolve": {"clocks": 4, "on_time": 2, "late": 2, "open": 0, "rate": 0.5}}
+        "reply": {"clocks": 4, "on_time": 2, "late": 2, "open": 0, "paused": 0, "rate": 0.5},
+        "resolve": {"clocks": 4, "on_time": 2, "late": 2, "open": 0, "paused": 0, "rate": 0.5},
+        # the repair, finished within its 3 days
+        "communication": {"clocks": 1, "on_time": 1, "late": 0, "open": 0, "paused": 0,
+                          "rate": 1.0}}
     inquiry_drawn = int(sampling.draw(site.config.followup.seed, october["n3"], 0) < 0.1)
     assert [(f["category"], f["eligible"], f["drawn"], f["followed"], f["rate"], f["target"])
             for f in r["followup"]] == [("complaint", 1, 1, 1, 1.0, 1.0),
@@ -118,7 +121,7 @@ def test_an_empty_month_is_a_valid_report_of_zeros(site: Desk, tmp_path: Path) -
     assert all(c["count"] == 0 for key in ("by_category", "by_nature", "by_channel")
                for c in r[key])
     assert r["on_time"]["reply"] == {"clocks": 0, "on_time": 0, "late": 0, "open": 0,
-                                     "rate": None}
+                                     "paused": 0, "rate": None}
     assert r["followup"] == [] and r["satisfaction"]["count"] == 0
     assert r["trend"]["totals"] == [0] * 13
     for fmt in ("text", "md", "json", "csv", "html"):

@@ -16,6 +16,7 @@ from core.sla import (
     Pause,
     add_business_seconds,
     at_risk_at,
+    at_risk_with_pauses,
     business_seconds,
     deadline,
 )
@@ -170,3 +171,27 @@ def test_more_working_days_never_come_sooner(start: datetime, a: int, b: int) ->
 def test_business_time_round_trips(start: datetime, seconds: int) -> None:
     end = add_business_seconds(start, seconds, CAL, HOURS)
     assert business_seconds(start, end, CAL, HOURS) == pytest.approx(seconds, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(moments, durations.filter(lambda d: d.amount > 0),
+       st.lists(st.tuples(st.integers(0, 5 * 24 * 60), st.integers(1, 3 * 24 * 60)),
+                max_size=3))
+def test_at_risk_never_falls_inside_a_pause(start: datetime, duration: Duration,
+                                            raw: list[tuple[int, int]]) -> None:
+    """Pauses one after another; the at-risk moment is outside each and before the due."""
+    pauses, at = [], start
+    for gap, length in raw:
+        at += timedelta(minutes=gap)
+        pauses.append(Pause(at, at + timedelta(minutes=length)))
+        at += timedelta(minutes=length)
+    risk = at_risk_with_pauses(start, duration, 0.8, CAL, HOURS, pauses)
+    due = deadline(start, duration, CAL, HOURS, pauses).due_at
+    assert due is not None and start <= risk <= due
+    assert not any(p.start < risk < p.end for p in pauses if p.end is not None)
+    if not duration.working_days:  # the same running time as an unpaused clock's 80 %
+        running = (risk - start) - sum((p.end - p.start for p in pauses  # type: ignore[misc]
+                                        if p.end is not None and p.end <= risk), timedelta())
+        plain = at_risk_at(start, deadline(start, duration, CAL, HOURS).due_at, 0.8,
+                           duration, CAL, HOURS)
+        assert running == plain - start

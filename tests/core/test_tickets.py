@@ -26,7 +26,8 @@ def test_full_lifecycle_records_every_step(site: Desk) -> None:
     n = t["number"]
     assert n == "GD-20261119-0001"
     assert t["state"] == "received" and t["owner"] == "王芳"
-    assert t["deadlines"] == {"reply": "2026-11-20T09:00:00+08:00", "resolve": None}
+    assert t["deadlines"] == {"reply": "2026-11-20T09:00:00+08:00", "resolve": None,
+                              "communication": "2026-11-22T09:00:00+08:00"}  # 3 days
     tickets.dispatch(site, n, "赵强", actor="王芳", at="2026-11-19 09:10")
     tickets.start(site, n, actor="赵强", at="2026-11-19 10:00")
     tickets.resolve(site, n, "更换阀芯", actor="赵强", at="2026-11-19 11:00")
@@ -131,7 +132,8 @@ def test_reclassify_recomputes_and_records_why(site: Desk) -> None:
         "reply": "2026-11-16T11:00:00+08:00", "resolve": "2026-11-19T18:00:00+08:00"}
     t = tickets.reclassify(site, n, "实为报修", category="repair", at="2026-11-16 10:05")
     assert t["severity"] is None
-    assert t["deadlines"] == {"reply": "2026-11-17T09:00:00+08:00", "resolve": None}
+    assert t["deadlines"] == {"reply": "2026-11-17T09:00:00+08:00", "resolve": None,
+                              "communication": "2026-11-19T09:00:00+08:00"}
     ev = [e for e in t["events"] if e["kind"] == "reclassified"][-1]["data"]
     assert ev["before"]["category"] == "complaint" and ev["after"]["category"] == "repair"
     assert ev["reason"] == "实为报修" and ev["clocks"]["resolve"] == {"from": "3wd", "to": None}

@@ -41,7 +41,7 @@ PHONE = "13812345678"  # every owner's phone on the walk's site: must never show
 NOBODY = "无此人"
 INTEGRATOR, TRAINER = "集成商", "培训师"
 CORE = {"calendar", "capa", "db", "followup", "init", "plugins", "report", "serve", "sla",
-        "staff", "ticket", "token", "unit", "watch", "webhook", "notify"}
+        "staff", "ticket", "token", "unit", "watch", "webhook", "notify", "topics"}
 
 #: commands that only read: they may succeed (writing nothing, phones masked). Every
 #: other command changes state and must be refused to the walk's role.
@@ -50,13 +50,14 @@ READS = {
     "staff list", "ticket attachments", "ticket list", "ticket search", "ticket show",
     "token list", "unit history", "unit list", "webhook list",
     "webhook deliveries", "notify list",
+    "topics test",
     "archive access", "archive audit", "archive list", "archive register", "archive requests",
-    "archive show", "archive verify",
+    "archive show", "archive verify", "archive backups",
     "events notices", "events report", "events show",
     "keys audit", "keys counts", "keys history", "keys list", "keys loans", "keys loss list",
     "keys show", "keys vacant list",
     "paid decision", "paid prices", "paid show", "paid statement",
-    "sim calibrate", "sim mmc", "sim optimize", "sim run",  # computed, nothing stored
+    "sim calibrate", "sim mmc", "sim optimize", "sim queue", "sim run",  # computed, nothing stored
     "train analyse", "train cases", "train case submissions", "train exam render", "train gift",
     "train practice",
     "train report teams",
@@ -108,6 +109,7 @@ SAMPLES: dict[str, list[str]] = {
     "followup record": ["{resolved}", "--satisfaction", "5"],
     "followup rain": ["2026-11-20"], "followup plan": [],
     "capa update": ["CAPA-2026-0001", "--cause", "走查"], "capa show": ["CAPA-2026-0001"],
+    "calendar apply": ["--at", "2026-11-20 09:00"],
     "report monthly": ["2026-11"], "report quarterly": ["2026-Q4"], "report half": ["2026-H2"],
     "token revoke": ["1"], "webhook remove": ["1"], "notify test": ["wecom", "--to", "王芳"],
     "webhook add": ["https://example.invalid/hook", "--events", "*"],
@@ -117,6 +119,9 @@ SAMPLES: dict[str, list[str]] = {
     "archive add": ["{file}", "{tmp}/deed.pdf", "--kind", "业户资料", "--title", "走查"],
     "archive request": ["{file}", "--purpose", "view", "--requester", "王芳", "--reason", "走查"],
     "archive change": ["{file}", "--reason", "sale"],
+    "archive backup-request": ["{tmp}/walk-backups"],
+    "archive backup-approve": ["1"], "archive backup-refuse": ["1"],
+    "archive backup": ["--approval", "1"],
     "events survey": ["1", "--unit", "1-1-502", "--score", "5"],
     "events settings": ["retention_years", "1"],
     "train exam assemble": ["--seed", "1", "--count", "3", "--out", "{tmp}/exam2.json"],
@@ -369,6 +374,7 @@ SETUP: list[list[str]] = [
     ["--as", "王芳", "archive", "request", "{file}", "--purpose", "view", "--requester", "王芳",
      "--reason", "核对产权", "--document", "1"],
     ["--as", "周敏", "archive", "approve", "1"], ["--as", "陈静", "archive", "approve", "1"],
+    ["--as", "周敏", "archive", "backup-request", "{tmp}/walk-backups"],
     ["events", "propose", "开放日", "--starts", "2026-12-20 09:00", "--at", "2026-11-18 09:00"],
     ["events", "session", "1", "--starts", "2026-12-20 09:00", "--capacity", "5",
      "--at", "2026-11-18 09:00"],

@@ -90,3 +90,14 @@ def test_errors_inside_propdesk_exit_2_too():
     assert res.exit_code == 2
     assert res.output.strip().splitlines() == [res.output.strip()]
     assert res.output.startswith("error: agents:")
+
+
+@pytest.mark.slow
+def test_optimize_methods_and_progress(tmp_path):
+    res = invoke("optimize", "-n", "2", "--workers", "1", "--method", "erlang-c", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output[res.output.index("{"):])
+    assert data["method"] == "erlang-c" and data["start"] == data["erlang_c_start"]
+    assert data["replications"] >= 2 and data["agent_shifts_per_week"] > 0
+    res = invoke("optimize", "-n", "2", "--workers", "1", "--method", "erlang-b")
+    assert res.exit_code == 2 and "erlang-b" in res.output

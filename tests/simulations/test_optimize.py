@@ -34,10 +34,13 @@ def test_erlang_start_covers_the_busiest_hour():
 
 
 @pytest.mark.slow
-def test_optimum_is_good_and_minimal():
+@pytest.mark.parametrize("method", ["erlang-a", "erlang-c"])
+def test_optimum_is_good_and_minimal(method):
     sc = scenario()
-    best = optimize(sc, replications=10, workers=1)
-    assert best.feasible and best.binding == ["service_level"]
+    best = optimize(sc, replications=10, workers=1, method=method)
+    assert best.feasible and best.binding == ["service_level"] and best.method == method
+    if method == "erlang-a":
+        assert best.requirement["rounds"] >= 1 and len(best.start) == 2
     assert good(sc, best.agents)
     # the report's proof, checked independently: any one agent-shift fewer fails
     assert best.minimality

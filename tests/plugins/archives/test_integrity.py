@@ -114,7 +114,8 @@ def _every_command() -> list[list[str]]:
              "change": ["1-1-502", "--reason", "sale"], "hold": ["1-1-502", "--reason", "x"],
              "release": ["1-1-502"], "approve-destruction": ["1-1-101"],
              "destroy": ["1-1-101", "--witness", "周敏", "--reason", "x"],
-             "audit": ["2026-11"], "backup": ["out"], "restore": ["backup.zip"]}
+             "audit": ["2026-11"], "backup": ["out"], "restore": ["backup.zip"],
+             "backup-request": ["out"], "backup-approve": ["1"], "backup-refuse": ["1"]}
     return [[name, *extra.get(name, [])] for name in sorted(archive.commands)]
 
 

@@ -40,7 +40,8 @@ def test_a_task_done_and_an_anomaly_that_opens_a_ticket(held: Desk) -> None:
     found = vacant.record(held, inspection["id"], anomaly="卫生间天花板渗水", actor="孙丽")
     ticket = show_ticket(held, found["ticket"])
     assert ticket["category"] == "issue_report" and ticket["unit"] == "3-2-1801"
-    assert "渗水" in ticket["summary"] and ticket["owner"] == "孙丽"
+    assert "渗水" in ticket["summary"] and ticket["reporter"] == "孙丽"
+    assert ticket["owner"] == "刘洋"  # passed to the desk: a custodian owns no ticket
     with pytest.raises(TransitionRefused):
         vacant.record(held, inspection["id"], actor="孙丽")
     assert [t["kind"] for t in vacant.list_tasks(held, "2026-11", open_only=True)] == [
