@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core.errors import DomainError
+from core.errors import TimeConflict
 from core.times import FUTURE_TOLERANCE, parse_time
 
 if TYPE_CHECKING:
@@ -30,10 +30,10 @@ def action_time(desk: Desk, at: str | datetime | None, *,
     now = desk.now()
     when = parse_time(at, desk.tz, field) if at is not None else now
     if when > now + FUTURE_TOLERANCE:
-        raise DomainError(field, f"{_local(desk, when)} is in the future: a time that has "
+        raise TimeConflict(field, f"{_local(desk, when)} is in the future: a time that has "
                           "not come yet cannot be recorded")
     if not_before is not None and when < not_before:
-        raise DomainError(field, f"{_local(desk, when)} is before {what} "
+        raise TimeConflict(field, f"{_local(desk, when)} is before {what} "
                           f"({_local(desk, not_before)})")
     return when
 

@@ -11,7 +11,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from core.labels import ROLES
 from core.models import Staff, Unit
 from core.permissions import authorise, resolve, view_for
@@ -64,7 +64,7 @@ def add_unit(desk: Desk, code: str, owner: str | None = None,
     with desk.write() as s:
         staff = authorise(desk, actor, "unit")
         if s.scalar(select(Unit.id).where(Unit.code == code)):
-            raise DomainError("unit", f"unit {code} already exists")
+            raise Conflict("unit", f"unit {code} already exists")
         unit = Unit(code=code, building=building, owner_name=owner or None, owner_phone=phone)
         s.add(unit)
     return view_for(staff, unit_view(unit))
@@ -110,7 +110,7 @@ def add_staff(desk: Desk, name: str, role: str, department: str | None = None, *
     with desk.write() as s:
         authorise(desk, actor, "staff")
         if s.scalar(select(Staff.id).where(Staff.name == name)):
-            raise DomainError("name", f"staff member {name} already exists")
+            raise Conflict("name", f"staff member {name} already exists")
         staff = Staff(name=name, role=role, department=department or None, active=True)
         s.add(staff)
     return staff_view(staff)

@@ -43,6 +43,14 @@ class Conflict(DomainError):
     status = 409
 
 
+class TimeConflict(DomainError):
+    """A well-formed time the clock or the record refuses: not come yet, or before what it
+    follows (HTTP 409: the same request is fine at another moment or on another record;
+    422 stays for what is malformed whatever the state, as the OpenAPI schema says)."""
+
+    status = 409
+
+
 class ConfigError(DomainError):
     """The site configuration file is unreadable or has a bad key."""
 

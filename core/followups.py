@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from core import actions, sampling, sla
 from core.actions import Action, act, check_satisfaction, load, reopen
 from core.directory import get_staff
-from core.errors import DomainError, TransitionRefused
+from core.errors import DomainError, TimeConflict, TransitionRefused
 from core.labels import FOLLOWUP_METHODS, STATES
 from core.models import Followup, FollowupTask, RainyDay, Ticket
 from core.permissions import authorise, check, check_followup_rank
@@ -269,7 +269,7 @@ def unreachable(desk: Desk, number: str, *, method: str = "phone", note: str | N
         if staff is not None and not any(x.assignee_id == staff.id for x in live):
             check(staff, "followup")  # the desk's, but a survey's professional
         if not live:
-            raise DomainError("number", f"no follow-up of {t.number} is open")
+            raise TransitionRefused("number", f"no follow-up of {t.number} is open")
         live.sort(key=lambda x: (x.kind == "first_call", x.due_at, x.id))
         task = live[0]
         if staff is not None and task.assignee_id != staff.id:
@@ -327,7 +327,7 @@ def mark_rainy(desk: Desk, day: str | date, *, actor: str | None = None) -> dict
             raise DomainError("day", f"not a date: {day!r} (e.g. 2026-11-21)") from None
     now = desk.now()
     if day > now.astimezone(desk.tz).date():
-        raise DomainError("day", "a rainy day cannot be marked in advance")
+        raise TimeConflict("day", "a rainy day cannot be marked in advance")
     started: list[tuple[dict[str, Any], dict[str, Any]]] = []
     with desk.write() as s:
         authorise(desk, actor, "followup")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core import clocks, permissions
 from core.actions import SYSTEM, classify_fields, escalation_role, reserve
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound, TimeConflict
 from core.models import IdempotencyKey, Staff, Ticket, TicketEvent, Unit
 from core.textcheck import check_fields
 from core.times import FUTURE_TOLERANCE, parse_time, show, utcnow
@@ -166,7 +166,7 @@ def _prepare(desk: Desk, index: int, request: dict[str, Any],
     if answer is not None and fields["category"] not in desk.config.tickets.resolve_on_intake:
         raise DomainError("answer", f"a {fields['category']} cannot be resolved at intake")
     if received > now + FUTURE_TOLERANCE:
-        raise DomainError("at", "a ticket cannot be received in the future")
+        raise TimeConflict("at", "a ticket cannot be received in the future")
     request_hash = _fingerprint(fields, received if at is not None else None, by, reporter,
                                 answer)
     return Prepared(index, fields, str(by), actor, request.get("unit"),

@@ -80,9 +80,12 @@ def action_applied(action: Action) -> None:
         last = s.scalar(text("SELECT max(rowid) FROM ticket_fts WHERE rowid BETWEEN :lo "
                              "AND :hi"), {"lo": lo, "hi": lo + SLOTS - 1})
     key = lo if last is None else last + 1
-    if key >= lo + SLOTS:  # a long history: the last slot gathers what follows
+    if key >= lo + SLOTS:  # a long history: the last slot holds the latest text
         key = lo + SLOTS - 1
         texts = texts[-1:]
+        table, column = (("ticket_terms", "id") if s.get_bind().dialect.name == "postgresql"
+                         else ("ticket_fts", "rowid"))
+        s.execute(text(f"DELETE FROM {table} WHERE {column} = :k"), {"k": key})
     two, one = textsearch.terms(texts)
     write_terms(s, [(key, two, one)])
 
@@ -130,7 +133,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError("cursor", "not a cursor this service gave (use the 'next' value "
+        raise NotFound("cursor", "not a cursor this service gave (use the 'next' value "
                           "of the previous page)") from None
 
 

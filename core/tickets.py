@@ -37,7 +37,7 @@ from core.actions import (  # noqa: F401 - re-exported: the names callers knew h
 from core.actions import reopen as reopen_round
 from core.directory import departments, get_staff
 from core.errors import DomainError, NotFound, TransitionRefused
-from core.labels import COMPLAINT_SEVERITIES, CONTACT_METHODS
+from core.labels import COMPLAINT_SEVERITIES, CONTACT_METHODS, NATURES, SEVERITIES
 from core.models import Staff, Ticket
 from core.views import event_view, ticket_view
 
@@ -203,9 +203,17 @@ def reclassify(desk: Desk, number: str, reason: str, *, category: str | None = N
         before = {"category": t.category, "severity": t.severity, "nature": t.nature,
                   "topic": t.topic}
         was = (t.nature, escalation_role(t))
-        new = classify_fields(desk, category or t.category,
-                              severity if severity is not None else t.severity,
-                              nature, t.channel)
+        for vocab, value in ((desk.categories, category), (SEVERITIES, severity),
+                             (NATURES, nature)):
+            if value not in (None, ""):
+                vocab.parse(value)  # an unknown term: the request's own fault (422)
+        try:
+            new = classify_fields(desk, category or t.category,
+                                  severity if severity is not None else t.severity,
+                                  nature, t.channel)
+        except DomainError as exc:  # with what the ticket already is: a conflict (409)
+            raise TransitionRefused(exc.field, f"{exc.message} (ticket {t.number} is a "
+                                    f"{t.category})") from None
         if category is not None and severity is None and new["category"] != "complaint" \
                 and t.severity in COMPLAINT_SEVERITIES:
             new = classify_fields(desk, new["category"], None, nature, t.channel)

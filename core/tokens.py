@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.directory import get_staff
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, TimeConflict
 from core.models import ApiToken, Staff
 from core.permissions import authorise
 from core.times import parse_time, show
@@ -67,7 +67,7 @@ def expiry(desk: Desk, expires: str | None, now: datetime) -> datetime | None:
             raise DomainError("expires", f"{text!r}: use 30d, 12h, a date such as "
                               "2027-03-31, or never") from None
     if when <= now:
-        raise DomainError("expires", f"{text!r} is not in the future")
+        raise TimeConflict("expires", f"{text!r} is not in the future")
     return when
 
 

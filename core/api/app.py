@@ -14,11 +14,12 @@ from urllib.parse import parse_qsl, unquote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.api import followups, reports, site, tickets, webhooks
+from core.api import contract, followups, reports, site, tickets, webhooks
 from core.desk import Desk
 from core.errors import DomainError, refusal
 from core.intake_queue import IntakeQueue
@@ -42,9 +43,14 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
         for thread in threads:
             thread.join(timeout=10)
 
-    app = FastAPI(title="propdesk", version="0.1.0", lifespan=lifespan,
-                  description="物业客服中心 customer service desk: tickets under "
-                              "first-contact responsibility, SLA clocks in working days.")
+    # /docs and /redoc with assets served by the service itself (no CDN: works offline)
+    app = FastAPIOffline(title="propdesk", version="0.1.0", lifespan=lifespan,
+                         swagger_ui_parameters={"persistAuthorization": True,
+                                                "validatorUrl": None},
+                         description="物业客服中心 customer service desk: tickets under "
+                                     "first-contact responsibility, SLA clocks in working "
+                                     "days. **Authorize** with an API token (`propdesk "
+                                     "token create --staff NAME`).")
     app.state.desk = desk
     # group commit for concurrent intakes (`POST /tickets`), one writer thread per process
     app.state.intake_queue = IntakeQueue(desk, max_batch=desk.config.service.intake_batch)
@@ -57,6 +63,9 @@ def create_app(desk: Desk, *, background: bool = False) -> FastAPI:
     desk.pm.hook.register_routes(router=plugin_routes)
     app.include_router(plugin_routes)
     _errors(app)
+    # every status each route can answer, and the site's categories, in /openapi.json
+    contract.install(app, {"category": desk.categories,
+                           "resolve_on_intake": desk.config.tickets.resolve_on_intake})
     return BodyLimit(app, desk.config.service.body_limit,  # type: ignore[return-value]
                      desk.config.service.attachment_limit)
 
@@ -77,10 +86,14 @@ def _errors(app: FastAPI) -> None:
         app.add_exception_handler(kind, refused)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail: Any = exc.detail
-        body = detail if isinstance(detail, dict) else {"error": str(detail)}
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        part = {400: "body", 404: "path", 405: "method"}.get(exc.status_code, "request")
+        body = detail if isinstance(detail, dict) else {"field": part, "error": str(detail)}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(contract.allowed_methods(app, request.scope))
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 class BodyLimit:

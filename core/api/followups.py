@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from core import followups
 from core.api.deps import DeskDep, StaffDep
+from core.api.fields import Code, day, optional, vocabulary, when
+from core.labels import FOLLOWUP_METHODS
 
 router = APIRouter(tags=["follow-ups 回访"])
 
@@ -22,17 +24,17 @@ class _In(BaseModel):
 
 
 class UnreachableIn(_In):
-    method: str = "phone"
-    note: str | None = Field(None, max_length=500)
-    at: str | None = None
+    method: str = vocabulary(FOLLOWUP_METHODS, "phone")
+    note: str | None = optional(500)
+    at: str | None = when()
 
 
 class RainIn(_In):
-    day: str = Field(..., max_length=10, examples=["2026-11-21"])
+    day: str = day(examples=["2026-11-21"])
 
 
 class PlanIn(_In):
-    since: str | None = None
+    since: str | None = when(description="resolved since (ISO 8601; naive = site time)")
 
 
 @router.get("/followups")
@@ -45,7 +47,7 @@ def due(desk: DeskDep, staff: StaffDep, mine: bool = False, overdue: bool = Fals
 
 
 @router.post("/followups/{number}/unreachable")
-def unreachable(number: str, body: UnreachableIn, desk: DeskDep,
+def unreachable(number: Code, body: UnreachableIn, desk: DeskDep,
                 staff: StaffDep) -> dict[str, Any]:
     """Nobody answered: count the attempt; the configured last one escalates."""
     with desk.write():

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from core import capa, reports
 from core.api.deps import DeskDep, StaffDep
+from core.api.fields import Code, listed, optional
 from core.reports.render import BINARY_FORMATS, MEDIA, render, render_binary
 
 router = APIRouter(tags=["reports 统计"])
+Kind = Annotated[str, Path(pattern="^(monthly|quarterly|half)$")]
+#: 2026-10 (monthly), 2026-Q4 (quarterly), 2026-H2 (half); another kind's form is a 404
+Period = Annotated[str, Path(
+    pattern=r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-?[Qq][1-4]|-?[Hh][12])$",
+    examples=["2026-10", "2026-Q4", "2026-H2"])]
 #: the files an `Accept` header may ask for instead of `?format=`; anything else (a
 #: browser's text/html, */*) still gets the JSON it always got
 ACCEPT = {MEDIA[f]: f for f in BINARY_FORMATS}
@@ -28,7 +34,7 @@ ACCEPT = {MEDIA[f]: f for f in BINARY_FORMATS}
                    for f in ("csv", "md", "html", "text")},
                 **{MEDIA[f]: {"schema": {"type": "string", "format": "binary"}}
                    for f in BINARY_FORMATS}}}})
-def get_report(kind: str, period: str, desk: DeskDep, staff: StaffDep,
+def get_report(kind: Kind, period: Period, desk: DeskDep, staff: StaffDep,
                format: Annotated[str | None, Query(
                    pattern="^(json|csv|md|html|text|pdf|xlsx)$")] = None,
                accept: Annotated[str | None, Header()] = None,
@@ -70,31 +76,41 @@ def negotiate(accept: str | None) -> str:
 
 
 @router.get("/warnings/{kind}/{period}")
-def warnings(kind: str, period: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+def warnings(kind: Kind, period: Period, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     """Warnings raised in a period (group-complaint risk, repeat matters, rising)."""
     return reports.warnings(desk, kind, period, actor=staff.name)
 
 
+def _something(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [{"required": [n], "properties": {n: {"type": "string"}}}
+                       for n in ("owner", "cause", "actions", "verification")] + [
+        {"required": ["close"], "properties": {"close": {"const": True}}}]
+
+
 class CapaIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    owner: str | None = Field(None, max_length=64)
-    cause: str | None = Field(None, max_length=2000)
-    actions: str | None = Field(None, max_length=2000)
-    verification: str | None = Field(None, max_length=2000)
+    """At least one change: a field, or `close: true`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_something)
+    owner: str | None = optional(64)
+    cause: str | None = optional(2000)
+    actions: str | None = optional(2000)
+    verification: str | None = optional(2000)
     close: bool = False
 
 
 @router.get("/capa")
-def list_capa(desk: DeskDep, staff: StaffDep, state: str | None = None) -> list[dict[str, Any]]:
+def list_capa(desk: DeskDep, staff: StaffDep, state: Annotated[str | None, Query(
+        min_length=1, json_schema_extra=listed(capa.CAPA_STATES, nullable=True))] = None
+              ) -> list[dict[str, Any]]:
     return capa.list_capa(desk, state, actor=staff.name)
 
 
 @router.get("/capa/{number}")
-def show_capa(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+def show_capa(number: Code, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     return capa.show_capa(desk, number, actor=staff.name)
 
 
 @router.patch("/capa/{number}")
-def update_capa(number: str, body: CapaIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+def update_capa(number: Code, body: CapaIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """Owner, cause, actions, verification; `close` needs actions and verification (409)."""
     return capa.update(desk, number, actor=staff.name, **body.model_dump())

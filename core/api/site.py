@@ -10,22 +10,27 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from core import directory, queries, tokens
+from core.api import fields
 from core.api.deps import DeskDep, StaffDep
-from core.api.schemas import Body, StaffIn, UnitIn
+from core.api.fields import TIME, Month
+from core.api.schemas import Body, HealthOut, StaffIn, UnitIn
 from core.health import report as health_report
 
 router = APIRouter(tags=["site 项目"])
+#: a span (30d, 12h), a date or time, or never; a time already past is a 409
+EXPIRES = f"^(never|[1-9][0-9]{{0,2}}[dh]|{TIME.strip('^$')})$"
 
 
 class TokenIn(Body):
-    staff: str
-    label: str | None = None
-    expires: str | None = Field(default=None, max_length=40,
+    staff: str = fields.text(64)
+    label: str | None = fields.optional(64)
+    expires: str | None = Field(default=None, max_length=40, pattern=EXPIRES,
                                 description="30d, 12h, a date or never; default "
                                             "[service] token_days")
 
 
-@router.get("/health", responses={503: {"description": "database or watcher down"}})
+@router.get("/health", response_model=HealthOut, responses={
+    503: {"model": HealthOut, "description": "database, disk or watcher down"}})
 async def health(desk: DeskDep, request: Request) -> JSONResponse:
     """For monitors and load balancers (no token): 200 when the database accepts a write
     (rolled back), its disk has `[service] min_free_bytes` free and the background loops
@@ -71,7 +76,7 @@ def create_token(body: TokenIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any
 
 
 @router.get("/calendar/{month}")
-def calendar_month(month: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+def calendar_month(month: Month, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     """Each day of a month (YYYY-MM): working or not, and why."""
     return queries.calendar_month(desk, month, actor=staff.name)
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from core import followups, queries, tickets
 from core.api.deps import DeskDep, StaffDep, VersionDep
+from core.api.fields import DAY, FILLED, Code, Id, listed
 from core.api.schemas import (
     ContactIn,
     DispatchIn,
@@ -22,9 +23,17 @@ from core.api.schemas import (
     ResultIn,
     ResumeIn,
     TicketIn,
+    TicketOut,
 )
+from core.labels import STATES
 
 router = APIRouter(tags=["tickets 工单"])
+#: a search word: some letter or digit (ASCII, full-width or CJK); the last 4+ phone digits
+WORD = "[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3400-\u9fff]"
+DIGITS = r"^[ -]*([0-9][ -]*){4,}$"
+ATTACHED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+#: the ticket's version, for `If-Match` on the next action
+ETAG = {"ETag": {"description": 'the ticket\'s version, e.g. "3"', "schema": {"type": "string"}}}
 
 
 def _out(view: dict[str, Any], response: Response | None = None,
@@ -34,7 +43,10 @@ def _out(view: dict[str, Any], response: Response | None = None,
     return JSONResponse(view, status_code=status, headers={"ETag": f'"{view["version"]}"'})
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, response_model=TicketOut, responses={
+    201: {"headers": ETAG},
+    200: {"model": TicketOut, "headers": ETAG,
+          "description": "A retry with the same Idempotency-Key: the ticket it made."}})
 async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
                         idempotency_key: Annotated[str | None, Header(
                             alias="Idempotency-Key", max_length=128)] = None
@@ -49,15 +61,24 @@ async def create_ticket(body: TicketIn, request: Request, staff: StaffDep,
     return _out(view, status=200 if view.pop("replayed", False) else 201)
 
 
-@router.get("/tickets")
-def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: str | None = None,
+@router.get("/tickets", response_model=list[TicketOut], responses={200: {"headers": {
+    "X-Next-Cursor": {"description": "the next page's cursor", "schema": {"type": "string"}},
+    "Link": {"description": '<...>; rel="next"', "schema": {"type": "string"}}}}})
+def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: Annotated[
+                 str | None, Query(min_length=1, json_schema_extra=listed(
+                     STATES, nullable=True))] = None,
                  overdue: bool = False, at_risk: bool = False, mine: bool = False,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 q: str | None = None, unit: str | None = None, owner: str | None = None,
-                 household: str | None = None, phone: str | None = None,
-                 category: str | None = None,
-                 received_from: Annotated[str | None, Query(alias="from")] = None,
-                 received_to: Annotated[str | None, Query(alias="to")] = None,
+                 q: Annotated[str | None, Query(max_length=200, pattern=WORD)] = None,
+                 unit: str | None = None, owner: str | None = None,
+                 household: str | None = None,
+                 phone: Annotated[str | None, Query(max_length=32, pattern=DIGITS)] = None,
+                 category: Annotated[str | None, Query(
+                     min_length=1, json_schema_extra=listed("category"))] = None,
+                 received_from: Annotated[str | None, Query(
+                     alias="from", pattern=DAY, json_schema_extra={"format": "date"})] = None,
+                 received_to: Annotated[str | None, Query(
+                     alias="to", pattern=DAY, json_schema_extra={"format": "date"})] = None,
                  cursor: str | None = None) -> JSONResponse:
     """Open tickets (as before); with any search parameter, every ticket matching them all,
     newest recorded first, a page at a time: the next page's cursor is in `X-Next-Cursor`
@@ -81,15 +102,15 @@ def list_tickets(desk: DeskDep, staff: StaffDep, request: Request, state: str | 
     return JSONResponse(page["tickets"], headers=headers)
 
 
-@router.get("/tickets/{number}")
-def show_ticket(number: str, desk: DeskDep, staff: StaffDep,
+@router.get("/tickets/{number}", response_model=TicketOut, responses={200: {"headers": ETAG}})
+def show_ticket(number: Code, desk: DeskDep, staff: StaffDep,
                 response: Response) -> JSONResponse:
     """The same object as `propdesk ticket show --json` (phones masked for some roles)."""
     return _out(queries.show_ticket(desk, number, actor=staff.name), response)
 
 
 @router.get("/tickets/{number}/sla")
-def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+def explain_sla(number: Code, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """How each deadline was reached, day by day (`propdesk sla explain`)."""
     return queries.explain(desk, number, actor=staff.name)
 
@@ -97,18 +118,19 @@ def explain_sla(number: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
 def _action(path: str, fn: Callable[..., dict[str, Any]], model: type | None,
             doc: str) -> None:
     if model is None:
-        def route(number: str, desk: DeskDep, staff: StaffDep, response: Response,
+        def route(number: Code, desk: DeskDep, staff: StaffDep, response: Response,
                   version: VersionDep) -> JSONResponse:
             return _out(fn(desk, number, actor=staff.name, version=version), response)
     else:
-        def route(number: str, body: Any, desk: DeskDep, staff: StaffDep,
+        def route(number: Code, body: Any, desk: DeskDep, staff: StaffDep,
                   response: Response, version: VersionDep) -> JSONResponse:
             args = body.model_dump()
             return _out(fn(desk, number, actor=staff.name, version=version, **args), response)
         route.__annotations__["body"] = model  # the real class, not a postponed string
     route.__doc__ = doc
     route.__name__ = f"ticket_{path}"
-    router.post(f"/tickets/{{number}}/{path}")(route)
+    router.post(f"/tickets/{{number}}/{path}", response_model=TicketOut,
+                responses={200: {"headers": ETAG}})(route)
 
 
 _action("dispatch", tickets.dispatch, DispatchIn, "Send to a staff member or a department.")
@@ -127,8 +149,9 @@ _action("pause", tickets.pause, ReasonIn, "Stop the clocks (e.g. waiting for the
 _action("resume", tickets.resume, ResumeIn, "Restart the clocks; deadlines move by the pause.")
 
 
-@router.post("/tickets/{number}/followups")
-def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDep,
+@router.post("/tickets/{number}/followups", response_model=TicketOut,
+             responses={200: {"headers": ETAG}})
+def record_followup(number: Code, body: FollowupIn, desk: DeskDep, staff: StaffDep,
                     response: Response) -> JSONResponse:
     """Record a follow-up (回访); 2 or less, or not fixed, reopens the ticket."""
     view = followups.record(desk, number, actor=staff.name, **body.model_dump())
@@ -137,7 +160,8 @@ def record_followup(number: str, body: FollowupIn, desk: DeskDep, staff: StaffDe
 
 @router.post("/handover")
 def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
-    """Shift change: every open ticket of one owner passes to another."""
+    """Shift change: every open ticket of one owner passes to another (`from` and `to`
+    differ: 422 otherwise)."""
     numbers = tickets.handover(desk, body.from_staff, body.to, note=body.note,
                                actor=staff.name, at=body.at)
     return {"handed_over": numbers}
@@ -146,9 +170,13 @@ def handover(body: HandoverIn, desk: DeskDep, staff: StaffDep) -> dict[str, Any]
 @router.post("/tickets/{number}/attachments", status_code=201,
              openapi_extra={"requestBody": {"required": True, "content": {
                  t: {"schema": {"type": "string", "format": "binary"}}
-                 for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")}}})
-async def add_attachment(number: str, request: Request, desk: DeskDep, staff: StaffDep,
-                         name: str | None = None, note: str | None = None) -> dict[str, Any]:
+                 for t in ATTACHED}}})
+async def add_attachment(number: Code, request: Request, desk: DeskDep, staff: StaffDep,
+                         name: Annotated[str | None, Query(max_length=128,
+                                                           pattern=FILLED)] = None,
+                         note: Annotated[str | None, Query(max_length=2000,
+                                                           pattern=FILLED)] = None
+                         ) -> dict[str, Any]:
     """A photo or file on the ticket: the raw bytes as the body, `?name=` its file name
     (default `attachment.<type>`).
 
@@ -162,16 +190,17 @@ async def add_attachment(number: str, request: Request, desk: DeskDep, staff: St
 
 
 @router.get("/tickets/{number}/attachments")
-def list_attachments(number: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+def list_attachments(number: Code, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
     """The ticket's photos and files (for roles that see customers' personal data)."""
     from core import attachments
 
     return attachments.listing(desk, number, actor=staff.name)
 
 
-@router.get("/attachments/{attachment_id}", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
-def get_attachment(attachment_id: int, desk: DeskDep, staff: StaffDep) -> Response:
+@router.get("/attachments/{attachment_id}", response_class=Response, responses={200: {
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in ATTACHED},
+    "headers": {"ETag": {"description": "the SHA-256", "schema": {"type": "string"}}}}})
+def get_attachment(attachment_id: Id, desk: DeskDep, staff: StaffDep) -> Response:
     """The bytes, checked against their SHA-256; served so no browser runs them."""
     from urllib.parse import quote
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core import webhooks
 from core.api.deps import DeskDep, StaffDep
+from core.api.fields import Id
 from core.api.schemas import WebhookIn
 
 router = APIRouter(tags=["webhooks 推送"])
@@ -34,18 +35,18 @@ def add_webhook(body: WebhookIn, desk: DeskDep, staff: StaffDep) -> dict[str, An
 
 
 @router.put("/webhooks/{webhook_id}/phones")
-def set_phones(webhook_id: int, body: PhonesIn, desk: DeskDep,
+def set_phones(webhook_id: Id, body: PhonesIn, desk: DeskDep,
                staff: StaffDep) -> dict[str, Any]:
     """Grant (a manager) or withdraw full phone numbers in this subscription's payloads."""
     return webhooks.set_unmasked(desk, webhook_id, body.unmasked, actor=staff.name)
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204)
-def remove_webhook(webhook_id: int, desk: DeskDep, staff: StaffDep) -> None:
+def remove_webhook(webhook_id: Id, desk: DeskDep, staff: StaffDep) -> None:
     webhooks.unsubscribe(desk, webhook_id, actor=staff.name)
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/redeliver")
-def redeliver(delivery_id: int, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+def redeliver(delivery_id: Id, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
     """Send a failed or delivered delivery again, as the same message (`webhook-id`)."""
     return webhooks.redeliver(desk, delivery_id, actor=staff.name)

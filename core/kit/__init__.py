@@ -37,7 +37,14 @@ from core.action_time import action_time
 from core.config import Config, load_config
 from core.desk import Desk
 from core.directory import desk_owner, get_staff, get_unit, list_staff, parse_unit_code
-from core.errors import ConfigError, Conflict, DomainError, NotFound, TransitionRefused
+from core.errors import (
+    ConfigError,
+    Conflict,
+    DomainError,
+    NotFound,
+    TimeConflict,
+    TransitionRefused,
+)
 from core.labels import (
     CHANNELS,
     CLOCKS,
@@ -70,7 +77,7 @@ __all__ = [
     "CHANNELS", "CLOCKS", "COMPLAINT_SEVERITIES", "DESK", "FUTURE_TOLERANCE", "LEADS",
     "NATURES", "PHONE_ROLES", "ROLES", "SEVERITIES", "Base", "Config", "ConfigError",
     "Conflict", "Desk", "DomainError", "Duration", "Forbidden", "NotFound", "Policy", "Staff",
-    "Term", "Ticket", "TransitionRefused", "Unit", "Vocabulary", "WriteConflict",
+    "Term", "Ticket", "TimeConflict", "TransitionRefused", "Unit", "Vocabulary", "WriteConflict",
     "action_time", "actor", "add_business_seconds", "append_only", "builtin_categories",
     "claim", "deadline", "desk_owner", "drop_append_only", "get_staff", "get_unit", "hookimpl",
     "list_staff", "load_config", "lock", "mask_phone", "parse_time", "parse_unit_code",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.labels import CHANNELS, NATURES, SEVERITIES, STATES
 from core.models import Capa, Followup, FollowupTask, SLAClock, Ticket, TicketTopic, Unit
 from core.topics import taxonomy
@@ -76,7 +76,8 @@ def parse_period(kind: str, text: str) -> Period:
     match = _FORMS[kind].match(text.strip())
     examples = {"monthly": "2026-10", "quarterly": "2026-Q4", "half": "2026-H2"}
     if not match:
-        raise DomainError("period", f"{text!r} is not a {kind} period (e.g. {examples[kind]})")
+        # a well-formed period of another kind: no such report (404), not a malformed one
+        raise NotFound("period", f"{text!r} is not a {kind} period (e.g. {examples[kind]})")
     year, index = int(match.group(1)), int(match.group(2))
     if kind == "monthly" and not 1 <= index <= 12:
         raise DomainError("period", f"no month {index} in {text!r}")

@@ -9,45 +9,53 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.kit.api import DeskDep, StaffDep
+from core.kit.api import WORD, DeskDep, Id, Month, StaffDep, optional, text, vocabulary
 from plugins.archives import access, retention, service
+from plugins.archives.access import READS
 from plugins.archives.backup import verify
+from plugins.archives.settings import CHANGES, PURPOSES, REQUESTERS
 
 MAX_ID = 2**31 - 1
 #: a request or document id: bounded so no input overflows the database's integer
-RequestId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+RequestId = Id
 Status = Annotated[str | None, Query(max_length=16)]
-Ref = Annotated[str, PathParam(max_length=64, pattern=r"^[^\x00]+$")]
+Ref = Annotated[str, PathParam(max_length=64, pattern=WORD)]
 
 
-def text(limit: int, default: Any = ...) -> Any:
-    return Field(default, max_length=limit, pattern=r"^[^\x00]*$")
+def _external(schema: dict[str, Any]) -> None:
+    schema["if"] = {"properties": {"requester_kind": {"enum": ["internal", "内部"]}}}
+    needed = ("organisation", "letter_ref", "id_number")
+    schema["else"] = {"required": list(needed),
+                      "properties": {n: {"type": "string"} for n in needed}}
 
 
 class RequestBody(BaseModel):
-    purpose: str = text(16)
+    """An external requester (police, court, lawyer...) gives organisation, letter, ID."""
+
+    model_config = ConfigDict(json_schema_extra=_external)
+    purpose: str = vocabulary(PURPOSES)
     requester: str = text(64)
     reason: str = text(2000)
-    requester_kind: str = text(16, "internal")
-    organisation: str | None = text(128, None)
-    letter_ref: str | None = text(64, None)
-    id_number: str | None = text(32, None)
+    requester_kind: str = vocabulary(REQUESTERS, "internal")
+    organisation: str | None = optional(128)
+    letter_ref: str | None = optional(64)
+    id_number: str | None = optional(32)
     document: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class ReadBody(BaseModel):
     document: int = Field(ge=1, le=MAX_ID)
-    action: str = text(16, "view")
+    action: str = Field("view", json_schema_extra={"enum": list(READS)})
 
 
 class ChangeBody(BaseModel):
-    reason: str = text(16)
+    reason: str = vocabulary(CHANGES)
 
 
 class HoldBody(BaseModel):
-    reason: str | None = text(2000, None)
+    reason: str = text(2000, description="the dispute the hold is for")
 
 
 class DestroyBody(BaseModel):
@@ -87,7 +95,10 @@ def add_routes(router: APIRouter) -> None:
     def refuse(desk: DeskDep, staff: StaffDep, request_id: RequestId) -> dict[str, Any]:
         return access.decide(desk, request_id, approve=False, actor=staff.name)
 
-    @r.post("/requests/{request_id}/read")
+    @r.post("/requests/{request_id}/read", response_class=Response, responses={200: {
+        "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                            "format": "binary"}}},
+        "headers": {"X-Archive-Document": {"schema": {"type": "string"}}}}})
     def read(desk: DeskDep, staff: StaffDep, request_id: RequestId, body: ReadBody) -> Response:
         meta, data = access.read(desk, request_id, body.document, action=body.action,
                                  actor=staff.name)
@@ -124,7 +135,7 @@ def add_routes(router: APIRouter) -> None:
 
     @r.get("/audit/{month}")
     def audit(desk: DeskDep, staff: StaffDep,
-              month: Annotated[str, PathParam(pattern=r"^\d{4}-\d{2}$")]) -> dict[str, Any]:
+              month: Month) -> dict[str, Any]:
         return retention.audit(desk, month, staff.name)
 
     @r.get("/verify")

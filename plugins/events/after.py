@@ -44,7 +44,7 @@ def record_survey(desk: kit.Desk, event_id: int, *, unit: str, score: int, at: T
             EventSession.event_id == event.id, Registration.unit_id == household.id,
             Registration.status == "attended"))
         if came is None:
-            raise kit.DomainError("unit", f"household {household.code} did not attend event "
+            raise kit.TransitionRefused("unit", f"household {household.code} did not attend event "
                                   f"{event_id}")
         when = kit.action_time(desk, at, not_before=came, what="the household's check-in")
         if s.scalar(select(Survey.id).where(Survey.event_id == event.id,

@@ -265,7 +265,7 @@ def propose(desk: kit.Desk, *, title: str, starts_at: datetime, at: Time = None,
         staff = acting(s, actor, "propose an event", kit.DESK)
         when = kit.action_time(desk, at)
         if starts_at <= when:
-            raise kit.DomainError("starts_at", "the event must be in the future")
+            raise kit.TimeConflict("starts_at", "the event must be in the future")
         event = Event(title=title.strip(), starts_at=starts_at, own=own, large=large,
                       per_household=per_household, waitlist=waitlist, status="proposed",
                       created_by=staff.name if staff else None, created_at=when, **proposal)
@@ -289,7 +289,7 @@ def approve(desk: kit.Desk, event_id: int, *, actor: str | None, at: Time = None
                                what="the proposal it approves")
         missing = [f for f in PROPOSAL_FIELDS if getattr(event, f) in (None, "")]
         if missing:
-            raise kit.DomainError(missing[0], "the proposal lacks: " + ", ".join(missing))
+            raise kit.TransitionRefused(missing[0], "the proposal lacks: " + ", ".join(missing))
         first = s.scalar(select(func.min(EventSession.starts_at))
                          .where(EventSession.event_id == event.id))
         begins = min(event.starts_at, first) if first else event.starts_at
@@ -318,7 +318,7 @@ def add_session(desk: kit.Desk, event_id: int, *, starts_at: datetime, capacity:
         when = kit.action_time(desk, at, not_before=event.created_at,
                                what="the event's proposal")
         if starts_at <= when:
-            raise kit.DomainError("starts_at", "a session must be in the future")
+            raise kit.TimeConflict("starts_at", "a session must be in the future")
         s.add(EventSession(event_id=event.id, starts_at=starts_at, capacity=capacity,
                            place=place))
         s.flush()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from core import kit
-from core.kit import DomainError, show
+from core.kit import DomainError, NotFound, show
 from plugins.keys.common import actor_name, audit, authorise, parse_day, text_field
 from plugins.keys.models import Key, KeyCount
 
@@ -46,7 +46,7 @@ def count(desk: Desk, present: Iterable[str], *, kind: str = "daily",
         if picked is not None:
             unknown = [t for t in picked if t not in register]
             if unknown:
-                raise DomainError("sample", f"not in the register: {', '.join(unknown)}")
+                raise NotFound("sample", f"not in the register: {', '.join(unknown)}")
             stray = [t for t in found if t not in picked]
             if stray:
                 raise DomainError("present", f"not in the sample: {', '.join(stray)}")

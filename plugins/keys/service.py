@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from core import kit
-from core.kit import DomainError, NotFound, Staff, Ticket, TransitionRefused, show
+from core.kit import (
+    Conflict,
+    DomainError,
+    NotFound,
+    Staff,
+    Ticket,
+    TransitionRefused,
+    show,
+)
 from plugins.keys.common import (
     AUTH_METHODS,
     CONDITIONS,
@@ -91,7 +99,7 @@ def register_key(desk: Desk, tag: str, kind: str, *, unit: str | None = None,
         if entrusted_day is not None and entrusted_day > moment.astimezone(desk.tz).date():
             raise DomainError("entrusted_on", "the entrustment cannot be dated after today")
         if s.scalar(select(Key.id).where(Key.tag == tag)):
-            raise DomainError("tag", f"tag {tag} is already in the register")
+            raise Conflict("tag", f"tag {tag} is already in the register")
         key = Key(tag=tag, kind=kind, unit=kit.get_unit(s, unit) if unit else None, area=area,
                   description=text_field(description, "description", False, 128),
                   copies=copies, status="in_cabinet", entrusted_by=entrusted_by,

@@ -6,99 +6,124 @@ the token's staff member as `actor` and the app maps a refusal to 403/404/409 JS
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.kit.api import DeskDep, StaffDep
+from core.kit.api import (
+    Day,
+    DeskDep,
+    Month,
+    StaffDep,
+    amount,
+    day,
+    optional,
+    text,
+    vocabulary,
+    when,
+)
 from plugins.paid_services import decisions, jobs, payments, pricing, printing, scoring
+from plugins.paid_services.jobs import CHECKLIST
+from plugins.paid_services.payments import METHODS
+
+#: more than zero yuan
+POSITIVE = r"^([0-9]{0,6}[1-9][0-9]{0,6}(\.[0-9]{1,2})?|[0-9]{1,7}\.([1-9][0-9]?|0[1-9]))$"
+QUANTITY = r"^([1-9][0-9]{0,4}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$"
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: str | None = None
+    at: str | None = when()
 
 
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(..., max_length=32)
-    name_zh: str = Field(..., max_length=100)
-    name_en: str = Field(..., max_length=100)
-    unit: str = Field(..., max_length=16)
-    labour: str = Field(..., max_length=16, examples=["30.00"])
+    code: str = Field(..., max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                      examples=["PS-01"])
+    name_zh: str = text(100)
+    name_en: str = text(100)
+    unit: str = text(16)
+    labour: str = amount(examples=["30.00"])
     materials_separate: bool = True
-    approval: str = Field(..., max_length=64)
-    effective: str = Field(..., max_length=10)
+    approval: str = text(64)
+    effective: str = day()
 
 
 class WarrantyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    unit: str
-    handover: str
-    until: str
+    unit: str = text(32)
+    handover: str = day()
+    until: str = day(description="not before `handover` (422 otherwise)")
 
 
 class QuoteIn(_In):
-    items: dict[str, str] = Field(..., examples=[{"PS-01": "1"}])
+    items: dict[str, Annotated[str, Field(pattern=QUANTITY)]] = Field(
+        ..., min_length=1, examples=[{"PS-01": "1"}])
 
 
 class AcceptIn(_In):
-    appointment: str
+    appointment: str = when(..., description="the visit (ISO 8601; naive = site time)")
 
 
 class RefuseIn(_In):
-    reason: str = Field(..., max_length=200)
+    reason: str = text(200)
     free: bool = False
 
 
 class IssueIn(_In):
-    technicians: list[str]
-    contractor: str | None = None
+    technicians: list[Annotated[str, text(64)]] = Field(..., min_length=1, max_length=20)
+    contractor: str | None = optional(64)
 
 
 class NoteIn(_In):
-    note: str = Field(..., max_length=500)
+    note: str = text(500)
 
 
 class ArriveIn(_In):
-    checklist: list[str] = []
+    checklist: list[Annotated[str, Field(json_schema_extra={"enum": list(CHECKLIST)})]] = []
 
 
 class WorkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    work_done: str
-    cause: str
-    care_advice: str
-    materials: list[tuple[str, str, str]] = []
+    work_done: str = text(2000)
+    cause: str = text(2000)
+    care_advice: str = text(2000)
+    #: (code, quantity, amount in yuan) for materials used
+    materials: list[tuple[Annotated[str, text(32)], Annotated[str, Field(pattern=QUANTITY)],
+                          Annotated[str, amount()]]] = []
 
 
 class SignIn(_In):
-    name: str = Field(..., max_length=64)
-    image: str = Field(..., max_length=200)
+    name: str = text(64)
+    image: str = text(200)
 
 
 class PayIn(_In):
-    method: str
-    receipt: str = Field(..., max_length=32)
+    method: str = vocabulary(METHODS)
+    receipt: str = text(32)
 
 
 class RefundIn(PayIn):
-    amount: str
-    reason: str = Field(..., max_length=200)
+    amount: str = amount(pattern=POSITIVE)
+    reason: str = text(200)
 
 
 class DamageIn(_In):
-    description: str = Field(..., max_length=200)
-    amount: str
+    description: str = text(200)
+    amount: str = amount(pattern=POSITIVE)
 
 
 def add_routes(router: APIRouter) -> None:
     r = APIRouter(prefix="/paid", tags=["paid services 有偿服务"])
 
-    @r.get("/prices", response_model=None)
-    def prices(desk: DeskDep, staff: StaffDep, format: str = "json"
+    @r.get("/prices", response_model=None, responses={200: {"content": {
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        "text/plain": {"schema": {"type": "string"}, "example": "| code | ..."},
+        "text/html": {"schema": {"type": "string"}}}}})
+    def prices(desk: DeskDep, staff: StaffDep,
+               format: Annotated[str, Query(pattern="^(json|md|html)$")] = "json"
                ) -> list[dict[str, Any]] | PlainTextResponse | HTMLResponse:
         if format == "md":
             return PlainTextResponse(pricing.export(desk, "md", actor=staff.name))
@@ -182,11 +207,11 @@ def add_routes(router: APIRouter) -> None:
                                actor=staff.name, at=body.at)
 
     @r.get("/cashup/{day}")
-    def cashup(day: str, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
+    def cashup(day: Day, desk: DeskDep, staff: StaffDep) -> dict[str, Any]:
         return payments.cash_up(desk, day, actor=staff.name)
 
     @r.get("/statement/{month}")
-    def statement(month: str, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
+    def statement(month: Month, desk: DeskDep, staff: StaffDep) -> list[dict[str, Any]]:
         return scoring.statement(desk, month, actor=staff.name)
 
     router.include_router(r)

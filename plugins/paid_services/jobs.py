@@ -59,7 +59,8 @@ def quote(desk: Desk, ticket: str, items: Iterable[tuple[str, str]], *,
             raise kit.NotFound("ticket", f"no ticket {ticket!r}")
         t = s.get_one(kit.Ticket, tid)
         if t.category != "paid_service":
-            raise kit.DomainError("ticket", f"{t.number} is a {t.category}, not a paid service")
+            raise kit.TransitionRefused("ticket",
+                                        f"{t.number} is a {t.category}, not a paid service")
         if s.scalar(select(Job.id).where(Job.ticket_number == t.number)):
             raise kit.Conflict("ticket", f"{t.number} already has a quote")
         when = kit.action_time(desk, at, not_before=t.received_at, what="the ticket's intake")

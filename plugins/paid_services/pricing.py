@@ -46,7 +46,7 @@ def set_price(desk: Desk, *, code: str, name_zh: str, name_en: str, unit: str, l
                                  .order_by(PriceItem.version.desc()).limit(1)))
         if last is not None:
             if start <= last.effective_from:
-                raise DomainError("effective", f"{code} v{last.version} is in force from "
+                raise kit.TimeConflict("effective", f"{code} v{last.version} is in force from "
                                   f"{last.effective_from}; a new version must start later")
             last.effective_to = start - timedelta(days=1)
         row = PriceItem(code=code, version=(last.version + 1) if last else 1,

@@ -235,3 +235,13 @@ def test_a_hundred_thousand_tickets_found_by_word_unit_and_phone_digits(db_url: 
     assert len(both) == n // units and all("声控" in t["summary"] for t in both)
     assert search.search(desk, q="噪音", phone="0442")["tickets"] == []
     desk.engine.dispose()
+
+
+def test_a_long_history_keeps_its_latest_text_in_the_last_slot(site: Desk) -> None:
+    """More texts than a ticket's slots: the last slot takes the latest (it was a duplicate
+    row, a 500, found by the OpenAPI contract test's stateful phase)."""
+    n = _take(site, "阳台门关不上")
+    for i in range(search.SLOTS + 2):
+        tickets.contact(site, n, f"第{i}次联系业主", actor="王芳")
+    found = search.search(site, q=f"第{search.SLOTS + 1}次")
+    assert [t["number"] for t in found["tickets"]] == [n]
