@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict
 
@@ -34,17 +34,17 @@ ACCEPT = {MEDIA[f]: f for f in BINARY_FORMATS}
                    for f in ("csv", "md", "html", "text")},
                 **{MEDIA[f]: {"schema": {"type": "string", "format": "binary"}}
                    for f in BINARY_FORMATS}}}})
-def get_report(kind: Kind, period: Period, desk: DeskDep, staff: StaffDep,
-               format: Annotated[str | None, Query(
-                   pattern="^(json|csv|md|html|text|pdf|xlsx)$")] = None,
-               accept: Annotated[str | None, Header()] = None,
+def get_report(kind: Kind, period: Period, desk: DeskDep, staff: StaffDep, request: Request,
+               format: Annotated[str, Query(
+                   pattern="^(json|csv|md|html|text|pdf|xlsx)$")] = "json",
                ) -> dict[str, Any] | Response:
     """`/reports/monthly/2026-10`, `/reports/quarterly/2026-Q4`, `/reports/half/2026-H2`;
     JSON keys as in the README; `?format=csv|md|html|text|pdf|xlsx` for the rendered
     report: HTML with its charts embedded, an A4 PDF of the same page, an Excel workbook
     with one sheet per table; `Accept: application/pdf` (or the xlsx media type) asks
     for a file too."""
-    fmt = format or negotiate(accept)
+    fmt = format if "format" in request.query_params else negotiate(
+        request.headers.get("accept"))
     figures = reports.report(desk, kind, period, actor=staff.name)
     if fmt == "json":
         return figures
