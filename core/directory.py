@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,6 +43,8 @@ def check_phone(phone: str | None) -> str | None:
     check_text("phone", phone, free=False)
     if not PHONE.match(phone.strip()):
         raise DomainError("phone", f"not a phone number: {phone!r}")
+    import phonenumbers  # its numbering plans load only where a number is checked
+
     try:
         number = phonenumbers.parse(phone, "CN")
     except phonenumbers.NumberParseException:
