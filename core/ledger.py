@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 from collections import Counter as Tally
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,9 +70,11 @@ class LedgerRejected(DomainError):
 
 
 def import_csv(desk: Desk, path: Path, batch: int = 5000, by: str | None = None,
-               actor: str | None = None) -> dict[str, Any]:
+               actor: str | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Every row checked first, then all in one unit of work; a supervisor's or manager's
-    action (`actor`; None: the site operator)."""
+    action (`actor`; None: the site operator). `progress(stage, done, total)` hears of
+    the rows checked, then of each batch written (a long ledger is not silent)."""
     if batch < 1:
         raise DomainError("batch", "must be at least 1")
     with desk.write() as s:
@@ -81,10 +84,14 @@ def import_csv(desk: Desk, path: Path, batch: int = 5000, by: str | None = None,
         staff = {name: (sid, role) for name, sid, role in
                  s.execute(select(Staff.name, Staff.id, Staff.role))}
         rows, skipped = _read(s, desk, path, units, staff, by)
+        if progress:
+            progress("checked", len(rows) + skipped, len(rows) + skipped)
         _number(s, desk, rows)
         now = utcnow()
         for start in range(0, len(rows), batch):
             _write(s, desk, rows[start:start + batch], now, path.name)
+            if progress:
+                progress("written", min(start + batch, len(rows)), len(rows))
     return {"imported": len(rows), "skipped": skipped, "file": str(path)}
 
 

@@ -241,14 +241,29 @@ def handover(ctx: Context, from_staff: str, to_staff: str, note: str | None, at:
 @ticket.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch", default=5000, show_default=True, type=LIMIT)
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: when stderr is a terminal).")
 @JSON
 @pass_ctx
-def import_(ctx: Context, file: Path, batch: int, as_json: bool) -> None:
+def import_(ctx: Context, file: Path, batch: int, progress: bool | None, as_json: bool) -> None:
     """Import a site's existing ledger (CSV): every row checked first, then all or nothing;
     rows imported before (same number, or same content) are skipped."""
+    import sys
+    import time
+
     from core.ledger import import_csv
+
+    started = time.monotonic()
+
+    def told(stage: str, done: int, total: int) -> None:
+        elapsed = time.monotonic() - started
+        share = f" ({100 * done // total}%)" if total else ""
+        click.echo(f"{stage} {done:,}/{total:,} rows{share}, {elapsed:.1f} s", err=True)
+
+    show = sys.stderr.isatty() if progress is None else progress
     with ctx.desk.write():
-        result = import_csv(ctx.desk, file, batch=batch, by=ctx.actor, actor=ctx.actor)
+        result = import_csv(ctx.desk, file, batch=batch, by=ctx.actor, actor=ctx.actor,
+                            progress=told if show else None)
     if as_json:
         echo_json(result)
     else:

@@ -192,8 +192,14 @@ def test_unit_and_ledger_import(ready: Run, db_url: str, tmp_path: Path) -> None
         "received_at,channel,category,severity,unit,summary,owner,state,closed_at\n"
         "2026-10-08 09:00,电话,投诉,轻微,2-1-101,噪音,王芳,closed,2026-10-09 10:00\n"
         "2026-10-08 10:00,来访,报修,,2-1-102,门锁坏,王芳,received,\n", encoding="utf-8")
-    out = json.loads(ready("ticket", "import", str(ledger), "--json").output)
+    told = ready("ticket", "import", str(ledger), "--json", "--progress", "--batch", "1")
+    out = json.loads(told.stdout)
     assert out["imported"] == 2
+    # a long ledger is not silent: the rows checked, then each batch written (stderr)
+    lines = told.stderr.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "checked 2/2 rows", "written 1/2 rows", "written 2/2 rows"]
+    assert lines[-1].startswith("written 2/2 rows (100%), ")
     closed = json.loads(ready("ticket", "show", "GD-20261008-0001", "--json").output)
     assert closed["state"] == "closed" and closed["events"][0]["kind"] == "imported"
     assert closed["deadlines"]["resolve"] == "2026-10-09T18:00:00+08:00"
